@@ -1,0 +1,59 @@
+# Two commands do all the set-up on a fresh machine (Python 3.11, pip, npm):
+#   make run   - embedded default (SQLite, in-memory channel layer, eager Celery), demo loaded
+#   make test  - the whole test suite (PostgreSQL/Redis when DATABASE_URL/REDIS_URL are set)
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test setup deps-test lint serve worker bench clean messages
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --silent --no-audit --no-fund
+	touch $@
+
+setup: $(VENV)/.installed node_modules/.installed
+
+run: setup
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py load_demo
+	$(MAKE) --no-print-directory serve
+
+# The server exactly as `make run` starts it (the CI smoke test calls this target too).
+serve:
+	$(VENV)/bin/uvicorn config.asgi:application --host $(HOST) --port $(PORT) --no-access-log --ws-per-message-deflate false
+
+worker: setup
+	$(VENV)/bin/celery -A config worker --loglevel=INFO --concurrency=2
+
+# The Debian browser for the e2e tests (never `playwright install`: no downloads here).
+deps-test: setup
+	@command -v chromium >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core poppler-utils >/dev/null; \
+	  else echo "chromium missing: sudo apt-get install chromium (e2e tests will be skipped)"; fi; }
+
+lint: setup
+	$(VENV)/bin/ruff check .
+
+test: deps-test lint
+	$(PY) manage.py makemigrations --check --dry-run >/dev/null
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+bench: setup
+	$(PY) manage.py bench_broadcast
+
+messages: setup
+	$(PY) manage.py makemessages -l ru -l en --ignore=node_modules --ignore=.venv
+	$(PY) manage.py makemessages -d djangojs -l ru -l en --ignore=node_modules --ignore=.venv --ignore=staticfiles
+	$(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules
+
+clean:
+	rm -rf $(VENV) node_modules db.sqlite3 staticfiles

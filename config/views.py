@@ -1,0 +1,47 @@
+import asyncio
+import uuid
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+
+from participants.identity import is_facilitator_user
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    """Facilitators land on their workshops; everyone else on the join-by-code page."""
+    if is_facilitator_user(request.user):
+        return redirect("workshops:list")
+    return render(request, "home.html")
+
+
+async def _layer_round_trip() -> bool:
+    layer = get_channel_layer()
+    channel = await layer.new_channel("health.")
+    token = uuid.uuid4().hex
+    await layer.send(channel, {"type": "health.check", "token": token})
+    message = await asyncio.wait_for(layer.receive(channel), timeout=2)
+    return message.get("token") == token
+
+
+@never_cache
+def healthz(request: HttpRequest) -> JsonResponse:
+    """200 only when the database and the channel layer both answer a real round trip."""
+    checks = {}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            checks["database"] = cursor.fetchone()[0] == 1
+    except Exception as exc:  # report, don't raise: this is the health page
+        checks["database"] = False
+        checks["database_error"] = str(exc)[:200]
+    try:
+        checks["channel_layer"] = async_to_sync(_layer_round_trip)()
+    except Exception as exc:
+        checks["channel_layer"] = False
+        checks["channel_layer_error"] = str(exc)[:200]
+    ok = checks["database"] is True and checks["channel_layer"] is True
+    return JsonResponse({"ok": ok, **checks}, status=200 if ok else 503)

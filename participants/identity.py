@@ -1,0 +1,75 @@
+"""Who is asking: a Django user (facilitator, staff) or a participant remembered in the
+browser's session. Used alike by HTTP views and the websocket consumer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .models import Participant, Role
+
+SESSION_KEY = "participant_ids"  # {str(workshop_id): participant_id}
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The person behind a request or a socket, within one workshop."""
+
+    user_id: int | None = None
+    participant: Participant | None = None
+    is_facilitator: bool = False  # member of the "facilitators" group or has workshops.facilitate
+    is_staff: bool = False
+
+    @property
+    def role(self) -> str:
+        if self.is_facilitator:
+            return Role.FACILITATOR
+        if self.participant is not None:
+            return self.participant.role
+        return ""
+
+    @property
+    def participant_id(self) -> int | None:
+        return self.participant.pk if self.participant is not None else None
+
+    @property
+    def is_anonymous(self) -> bool:
+        return self.user_id is None and self.participant is None
+
+
+def remember_participant(session, participant: Participant) -> None:
+    """Store the participant in the browser's session (works for request.session)."""
+    ids = dict(session.get(SESSION_KEY, {}))
+    ids[str(participant.workshop_id)] = participant.pk
+    session[SESSION_KEY] = ids
+    session["tz"] = participant.timezone
+
+
+def participant_id_from_session(session, workshop_id: int) -> int | None:
+    if session is None:
+        return None
+    return (session.get(SESSION_KEY) or {}).get(str(workshop_id))
+
+
+def is_facilitator_user(user) -> bool:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    return user.is_superuser or user.has_perm("workshops.facilitate") or user.groups.filter(
+        name="facilitators"
+    ).exists()
+
+
+def actor_for(*, user, session, workshop_id: int) -> Actor:
+    """Resolve the actor for one workshop. A facilitator account wins over a remembered
+    participant in the same browser."""
+    user_ok = user is not None and getattr(user, "is_authenticated", False)
+    if user_ok and is_facilitator_user(user):
+        return Actor(user_id=user.pk, is_facilitator=True, is_staff=user.is_staff)
+    participant = None
+    pid = participant_id_from_session(session, workshop_id)
+    if pid is not None:
+        participant = Participant.objects.filter(pk=pid, workshop_id=workshop_id).first()
+    return Actor(
+        user_id=user.pk if user_ok else None,
+        participant=participant,
+        is_staff=bool(user_ok and user.is_staff),
+    )

@@ -1,0 +1,146 @@
+"""Per-process fan-out.
+
+One hub per event loop owns one channel-layer channel. It joins a stream's group when
+the first local socket subscribes and leaves when the last one goes, and pushes each
+received frame, already encoded, into every local socket's outbox. The per-client cost
+of a broadcast is a deque append: no JSON encoding, no consumer dispatch (which in
+Channels >= 4.2 hops threads to close database connections), no channel-layer message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import contextlib
+import logging
+import weakref
+from collections.abc import Awaitable, Callable
+
+from channels.layers import get_channel_layer
+
+from .broadcast import encode, group_name
+
+logger = logging.getLogger(__name__)
+
+# A client this far behind is told to resync (replay from its last seq) rather than
+# letting its queue grow without bound on a poor connection.
+OUTBOX_LIMIT = 2000
+
+
+class Outbox:
+    """Ordered frames for one socket, written by one task so that a slow client only
+    ever delays itself."""
+
+    __slots__ = ("_send", "_queue", "_wake", "_task", "overflowed", "closed")
+
+    def __init__(self, send: Callable[[dict], Awaitable[None]]):
+        self._send = send
+        self._queue: collections.deque[str] = collections.deque()
+        self._wake = asyncio.Event()
+        self.overflowed = False
+        self.closed = False
+        self._task = asyncio.get_running_loop().create_task(self._run())
+
+    def push(self, text: str) -> None:
+        if self.closed:
+            return
+        if len(self._queue) >= OUTBOX_LIMIT:
+            self._queue.clear()
+            self.overflowed = True
+            self._queue.append(encode({"type": "resync", "reason": "too_far_behind"}))
+        else:
+            self._queue.append(text)
+        self._wake.set()
+
+    async def _run(self) -> None:
+        queue, wake, send = self._queue, self._wake, self._send
+        try:
+            while True:
+                await wake.wait()
+                wake.clear()
+                while queue:
+                    await send({"type": "websocket.send", "text": queue.popleft()})
+        except asyncio.CancelledError:
+            pass
+        except Exception:  # the socket went away under us; the consumer cleans up
+            logger.debug("outbox writer stopped", exc_info=True)
+            self.closed = True
+
+    async def close(self) -> None:
+        self.closed = True
+        self._task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._task
+
+
+class Hub:
+    def __init__(self) -> None:
+        self.layer = get_channel_layer()
+        self.channel: str | None = None
+        self.streams: dict[str, set[Outbox]] = {}
+        self._reader: asyncio.Task | None = None
+        self._ready = asyncio.Lock()
+
+    async def _ensure_started(self) -> None:
+        if self._reader is not None:
+            return
+        async with self._ready:
+            if self._reader is None:
+                self.channel = await self.layer.new_channel("hub.")
+                self._reader = asyncio.get_running_loop().create_task(self._read())
+
+    async def subscribe(self, stream: str, outbox: Outbox) -> None:
+        await self._ensure_started()
+        members = self.streams.get(stream)
+        if members is None:
+            members = self.streams[stream] = set()
+            members.add(outbox)
+            await self.layer.group_add(group_name(stream), self.channel)
+        else:
+            members.add(outbox)
+
+    async def unsubscribe(self, stream: str, outbox: Outbox) -> None:
+        members = self.streams.get(stream)
+        if not members:
+            return
+        members.discard(outbox)
+        if not members:
+            del self.streams[stream]
+            try:
+                await self.layer.group_discard(group_name(stream), self.channel)
+            except Exception:
+                logger.debug("group_discard failed for %s", stream, exc_info=True)
+
+    def deliver(self, stream: str, text: str) -> int:
+        """Push one encoded frame to every local subscriber; returns how many."""
+        members = self.streams.get(stream)
+        if not members:
+            return 0
+        for outbox in members:
+            outbox.push(text)
+        return len(members)
+
+    async def _read(self) -> None:
+        while True:
+            try:
+                message = await self.layer.receive(self.channel)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                logger.exception("hub receive failed; retrying")
+                await asyncio.sleep(0.5)
+                continue
+            if message.get("type") == "hub.frame":
+                self.deliver(message["stream"], message["text"])
+
+
+_hubs: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Hub] = weakref.WeakKeyDictionary()
+
+
+def get_hub() -> Hub:
+    """The hub of the running event loop (one per server process; tests get one per loop)."""
+    loop = asyncio.get_running_loop()
+    hub = _hubs.get(loop)
+    if hub is None:
+        hub = _hubs[loop] = Hub()
+    return hub

@@ -1,0 +1,117 @@
+"""The demo workshop: the ETF's "Exploring distance and online learning in Central Asia".
+
+Loaded by `python manage.py load_demo`; idempotent (keyed by the workshop's slug).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group, Permission
+from django.db import transaction
+
+from participants.models import Country, Participant, Stakeholder
+
+from .models import AgendaItem, JoinLink, Session, Workshop
+
+DEMO_SLUG = "central-asia-online-learning"
+FACILITATOR_USERNAME = "facilitator"
+FACILITATOR_PASSWORD = "workshop-demo"  # noqa: S105 - demo only; printed by `make run`
+
+ROME = zoneinfo.ZoneInfo("Europe/Rome")
+
+PEOPLE_S1 = [
+    ("Aigerim", Country.KAZAKHSTAN, Stakeholder.TEACHER),
+    ("Nurlan", Country.KAZAKHSTAN, Stakeholder.VET_STUDENT),
+    ("Bakyt", Country.KYRGYZ_REPUBLIC, Stakeholder.SCHOOL_MANAGER),
+    ("Cholpon", Country.KYRGYZ_REPUBLIC, Stakeholder.TEACHER),
+    ("Farrukh", Country.TAJIKISTAN, Stakeholder.INSERVICE_TRAINER),
+    ("Madina", Country.TAJIKISTAN, Stakeholder.VET_STUDENT),
+    ("Dilshod", Country.UZBEKISTAN, Stakeholder.SCHOOL_MANAGER),
+    ("Gulnora", Country.UZBEKISTAN, Stakeholder.TEACHER),
+    ("Merdan", Country.TURKMENISTAN, Stakeholder.TEACHER),
+    ("Ayna", Country.TURKMENISTAN, Stakeholder.INSERVICE_TRAINER),
+]
+PEOPLE_S2 = [
+    ("Yerlan", Country.KAZAKHSTAN, Stakeholder.POLICY_MAKER),
+    ("Asel", Country.KYRGYZ_REPUBLIC, Stakeholder.POLICY_MAKER),
+    ("Rustam", Country.TAJIKISTAN, Stakeholder.DONOR),
+    ("Shahnoza", Country.UZBEKISTAN, Stakeholder.POLICY_MAKER),
+    ("Begench", Country.TURKMENISTAN, Stakeholder.POLICY_MAKER),
+    ("Claire", Country.OTHER, Stakeholder.EC_SERVICES),
+]
+
+
+def _at(day: int, hour: int, minute: int = 0) -> dt.datetime:
+    return dt.datetime(2026, 11, day, hour, minute, tzinfo=ROME).astimezone(dt.UTC)
+
+
+@transaction.atomic
+def load_demo() -> Workshop:
+    user_model = get_user_model()
+    facilitators, _ = Group.objects.get_or_create(name="facilitators")
+    facilitators.permissions.add(*Permission.objects.filter(codename__in=["facilitate", "export"]))
+    user = user_model.objects.filter(username=FACILITATOR_USERNAME).first()
+    if user is None:
+        user = user_model.objects.create_user(FACILITATOR_USERNAME, password=FACILITATOR_PASSWORD, is_staff=True)
+    user.groups.add(facilitators)
+
+    workshop, created = Workshop.objects.get_or_create(
+        slug=DEMO_SLUG,
+        defaults={
+            "title": "Exploring distance and online learning in Central Asia",
+            "objectives": (
+                "Share experience of distance and online learning in vocational education and training "
+                "during and after the pandemic; identify threats, obstacles and enablers; co-create "
+                "proposals for regional cooperation."
+            ),
+            "background": (
+                "The European Training Foundation supports Kazakhstan, the Kyrgyz Republic, Tajikistan, "
+                "Uzbekistan and Turkmenistan in modernising VET. Two linked online sessions gathered "
+                "practitioners first, then policy makers, donors and EC services."
+            ),
+            "organiser": "European Training Foundation",
+            "contact_persons": "Workshop team, ETF Turin",
+            "country_coordinator": "ETF Central Asia country coordinator",
+            "home_timezone": "Europe/Rome",
+            "home_city": "Turin",
+            "languages": ["en", "ru"],
+            "created_by": user,
+        },
+    )
+    if not created:
+        return workshop
+    s1 = Session.objects.create(
+        workshop=workshop, order=1, title="Session 1: practitioners' experience",
+        starts_at=_at(18, 10), ends_at=_at(18, 13),
+        audience=[Stakeholder.VET_STUDENT, Stakeholder.TEACHER, Stakeholder.SCHOOL_MANAGER,
+                  Stakeholder.INSERVICE_TRAINER],
+    )
+    s2 = Session.objects.create(
+        workshop=workshop, order=2, title="Session 2: policy dialogue and regional cooperation",
+        starts_at=_at(26, 10), ends_at=_at(26, 13), builds_on=s1,
+        audience=[Stakeholder.POLICY_MAKER, Stakeholder.DONOR, Stakeholder.EC_SERVICES],
+    )
+    for session, items in (
+        (s1, [("Welcome and objectives", AgendaItem.Kind.PLENARY, 10),
+              ("Panel: learners and teachers on a year of online learning", AgendaItem.Kind.PANEL, 30),
+              ("Group work: concept map of digital and online learning", AgendaItem.Kind.GROUP_WORK, 45),
+              ("Break", AgendaItem.Kind.BREAK, 10),
+              ("Group work: what worked, what did not", AgendaItem.Kind.GROUP_WORK, 30),
+              ("Plenary: reporting back", AgendaItem.Kind.PLENARY, 30)]),
+        (s2, [("Findings of session 1", AgendaItem.Kind.PLENARY, 15),
+              ("Panel: policy makers and donors", AgendaItem.Kind.PANEL, 40),
+              ("Group work: proposals for regional cooperation", AgendaItem.Kind.GROUP_WORK, 50),
+              ("Plenary: conclusions and next steps", AgendaItem.Kind.PLENARY, 30)]),
+    ):
+        for order, (title, kind, minutes) in enumerate(items, start=1):
+            AgendaItem.objects.create(session=session, order=order, title=title, kind=kind, planned_minutes=minutes)
+        JoinLink.objects.create(session=session)
+    for name, country, stakeholder in PEOPLE_S1 + PEOPLE_S2:
+        Participant.objects.create(
+            workshop=workshop, display_name=name, country=country, stakeholder=stakeholder,
+            language="ru" if country != Country.OTHER else "en",
+        )
+    return workshop
