@@ -1,0 +1,141 @@
+"""End-to-end fixtures: the app served by uvicorn in a subprocess (as `make run` serves
+it) on the test database, and Debian's Chromium driven by Playwright.
+
+Tests using `live_url` must be `@pytest.mark.django_db(transaction=True)` so the rows they
+create are committed and visible to the server process. Screenshots go to test-artifacts/.
+"""
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+from django.conf import settings
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _database_url() -> str:
+    db = settings.DATABASES["default"]
+    if db["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{db['NAME']}"
+    user = db.get("USER") or "postgres"
+    host = db.get("HOST") or "127.0.0.1"
+    port = db.get("PORT") or 5432
+    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
+    return f"postgres://{user}{password}@{host}:{port}/{db['NAME']}"
+
+
+@pytest.fixture(scope="session")
+def live_server_process(django_db_setup, django_db_blocker):
+    """uvicorn serving config.asgi on the test database; yields its base URL."""
+    port = _free_port()
+    env = dict(os.environ)
+    env["DATABASE_URL"] = _database_url()  # after django_db_setup: NAME is the test database
+    env.pop("TEST_DATABASE_NAME", None)
+    env["DEBUG"] = "1"
+    env["ALLOWED_HOSTS"] = "127.0.0.1,localhost"
+    env["SITE_URL"] = f"http://127.0.0.1:{port}"
+    log = open(settings.BASE_DIR / "var" / f"e2e-server-{port}.log", "w")  # noqa: SIM115
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1", "--port", str(port),
+         "--no-access-log", "--ws-per-message-deflate", "false"],
+        cwd=settings.BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(base + "/healthz", timeout=2):
+                break
+        except OSError:
+            if proc.poll() is not None:
+                raise RuntimeError(f"server exited; see {log.name}") from None
+            time.sleep(0.3)
+    else:
+        raise RuntimeError(f"server did not start; see {log.name}")
+    yield base
+    os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+    log.close()
+
+
+@pytest.fixture
+def live_url(live_server_process, transactional_db):
+    return live_server_process
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """One Chromium per test module.
+
+    Playwright's sync API keeps an event loop running in this thread, beside which
+    Django's ORM refuses to run; the ORM calls in e2e tests are plain setup and teardown
+    on a committed database, so the guard is lifted for exactly the browser's lifetime
+    (module scope, so the rest of the suite keeps the guard).
+    """
+    if not os.path.exists(CHROMIUM):
+        pytest.skip("chromium is not installed (make test installs it when run as root)")
+    from playwright.sync_api import sync_playwright
+
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            yield browser
+            browser.close()
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+@pytest.fixture
+def new_context(browser):
+    """Factory for isolated browser contexts (separate cookies: one per person)."""
+    contexts = []
+
+    def make(**kwargs):
+        context = browser.new_context(**kwargs)
+        context.set_default_timeout(10000)
+        contexts.append(context)
+        return context
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+PHONE = {"viewport": {"width": 360, "height": 740}, "is_mobile": True, "has_touch": True,
+         "device_scale_factor": 2}
+
+
+def login_context(context, base_url: str, username: str, password: str) -> None:
+    """Sign a browser context in through the real login form."""
+    page = context.new_page()
+    page.goto(f"{base_url}/accounts/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")
+    page.wait_for_load_state()
+    page.close()
