@@ -48,8 +48,13 @@ class LiveConsumer(AsyncWebsocketConsumer):
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
         await self._follow(self.conn.streams)
-        self.push(self.conn.welcome)
+        await self._welcome()
         await database_sync_to_async(live.on_connect)(self.conn)
+
+    async def _welcome(self) -> None:
+        """The session state plus the boards this person should see now."""
+        boards = await database_sync_to_async(board_live.boards_for)(self.conn)
+        self.push({**self.conn.welcome, "boards": boards})
 
     async def disconnect(self, code: int) -> None:
         for stream in list(self.session_streams) + list(self.board_streams.values()):
@@ -93,7 +98,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
         """Re-read who and where I am (after a move, groups opening, a recall)."""
         self.conn = await database_sync_to_async(live.refresh)(self.conn)
         await self._follow(self.conn.streams)
-        self.push(self.conn.welcome)
+        await self._welcome()
 
     async def on_op(self, frame: Frame) -> None:
         if live.handles(frame.op):

@@ -35,6 +35,13 @@ def apply_board_op(conn: Connection, *, board_id: int, op: str, op_id: str, data
     raise ProtocolError("unknown_op", op)
 
 
+def boards_for(conn: Connection) -> list[dict[str, Any]]:
+    """Boards to offer this socket now: its group's board while groups run, else the
+    session's plenary board(s), plus a carried-forward input board. [{id, title, url, kind}]"""
+    boards = Board.objects.filter(session_id=conn.session_id, group__isnull=True).order_by("id")
+    return [{"id": b.pk, "title": b.title, "url": f"/boards/{b.pk}/", "template": b.template} for b in boards]
+
+
 def heads(board_ids: list[int]) -> dict[str, int]:
     return {str(pk): seq for pk, seq in Board.objects.filter(pk__in=board_ids).values_list("pk", "head_seq")}
 
