@@ -1,0 +1,25 @@
+import subprocess
+import sys
+
+import pytest
+from django.conf import settings
+from django.utils import translation
+
+
+def test_russian_catalogues_have_no_missing_or_fuzzy_entries():
+    result = subprocess.run(
+        [sys.executable, "scripts/translations.py", "--check"], cwd=settings.BASE_DIR, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stdout[-3000:]
+
+
+def test_compiled_russian_catalogue_is_used():
+    with translation.override("ru"):
+        assert translation.gettext("Join a workshop") == "Присоединиться к семинару"
+
+
+@pytest.mark.django_db
+def test_javascript_catalogue_serves_russian(client):
+    response = client.get("/jsi18n/", HTTP_ACCEPT_LANGUAGE="ru")
+    assert response.status_code == 200
+    assert b"django.gettext" in response.content
