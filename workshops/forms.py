@@ -104,6 +104,8 @@ class RoundForm(forms.Form):
 
 
 class GroupForm(forms.ModelForm):
+    video_url = forms.URLField(label=_("Video room link"), required=False, assume_scheme="https")
+
     class Meta:
         model = BreakoutGroup
         fields = ["name", "video_url"]
