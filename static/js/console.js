@@ -12,6 +12,9 @@ const live = connectLive(root.dataset.session);
 mountSessionBar(live, document.getElementById("session-bar"));
 const panel = document.getElementById("console-panel");
 const signals = document.getElementById("signals");
+// Tests and people alike can see when the console is live.
+live.on("welcome", () => { root.dataset.live = "online"; });
+live.on("status", (f) => { if (f.status !== "online") root.dataset.live = f.status; });
 
 function report(err) {
   const li = document.createElement("li");
@@ -101,16 +104,13 @@ function showSignal(f) {
 
 live.on("signal", (f) => { showSignal(f); refreshPanel(); });
 live.on("presence", (f) => {
-  let unknown = false;
+  // Dots flip at once; counts and newcomers come with the (coalesced) panel re-fetch.
   for (const change of f.changes) {
-    const dots = document.querySelectorAll(`[data-presence="${change.participant}"]`);
-    if (!dots.length) unknown = true;
-    for (const dot of dots) dot.classList.toggle("on", change.online);
+    for (const dot of document.querySelectorAll(`[data-presence="${change.participant}"]`)) {
+      dot.classList.toggle("on", change.online);
+    }
   }
-  const count = document.querySelectorAll("table.roster .dot.on").length;
-  const label = document.getElementById("online-count");
-  if (label) label.dataset.online = count;
-  if (unknown) refreshPanel();
+  refreshPanel();
 });
 for (const type of ["moved", "placed", "waiting", "round.created", "rapporteur", "groups.opened", "groups.recalled"]) {
   live.on(type, refreshPanel);

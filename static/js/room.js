@@ -55,6 +55,7 @@ function renderChoices(choices) {
 }
 
 live.on("welcome", (w) => {
+  root.dataset.live = "online";
   signalsCard.classList.toggle("hidden", !w.group);
   signalStatus.textContent = "";
   renderBoards(w.boards);
