@@ -9,10 +9,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.cache import cache
-from django.db.models import Count, OuterRef, Prefetch, QuerySet
+from django.db.models import Count, Prefetch, QuerySet
 from django.utils import timezone
 
-from participants.models import Attendance, Country, Participant, Stakeholder
+from participants.models import Country, Participant, Stakeholder
 
 from .models import AgendaItem, BreakoutGroup, BreakoutRound, GroupMembership, JoinLink, Session, Workshop
 
@@ -121,11 +121,7 @@ def roster(session: Session) -> Roster:
     counts by country and stakeholder group; plus the round's groups and waiting list.
     A fixed number of queries whatever the number of people."""
     round_ = active_round(session)
-    people = list(
-        Participant.objects.filter(attendances__session=session).order_by("display_name", "id")
-        .annotate(last_seen=Attendance.objects.filter(session=session, participant=OuterRef("pk"))
-                  .values("last_seen_at")[:1])
-    )
+    people = list(Participant.objects.filter(attendances__session=session).order_by("display_name", "id"))
     groups = groups_with_members(round_) if round_ else []
     group_of: dict[int, BreakoutGroup] = {}
     rapporteurs: set[int] = set()

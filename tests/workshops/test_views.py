@@ -9,6 +9,7 @@ from participants.models import Attendance, Participant
 from tests.workshops.factories import make_facilitator, make_participant, make_session, make_workshop
 from workshops import demo
 from workshops.models import AgendaItem, BreakoutGroup, BreakoutRound, GroupMembership, Session, Workshop
+from workshops.models import JoinLink as JoinLinkModel
 
 pytestmark = pytest.mark.django_db
 
@@ -148,3 +149,15 @@ def test_the_demo_shows_rounds_groups_rapporteurs_and_people_attending_both_sess
     both = Participant.objects.filter(attendances__session=s1).filter(attendances__session=s2)
     assert sorted(both.values_list("display_name", flat=True)) == sorted(demo.BOTH_SESSIONS)
     assert Attendance.objects.filter(session=s2).count() == 9
+
+
+def test_the_admin_lists_workshop_data_and_revokes_join_links_through_the_service(client, django_user_model):
+    client.force_login(django_user_model.objects.create_superuser("root", password="pw-12345-x"))
+    demo.load_demo()
+    for path in ["workshop", "session", "joinlink", "breakoutround", "groupmembership"]:
+        assert client.get(f"/admin/workshops/{path}/").status_code == 200
+    assert client.get("/admin/participants/participant/").status_code == 200
+    link = JoinLinkModel.objects.first()
+    client.post("/admin/workshops/joinlink/", {"action": "revoke", "_selected_action": [link.pk]})
+    link.refresh_from_db()
+    assert link.revoked_at is not None
