@@ -40,6 +40,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Count
 
@@ -143,12 +144,24 @@ def handles(op: str | None) -> bool:
     return op in SESSION_OPS
 
 
+#: How long a session op's ack is remembered, so a client resending it after a reconnect
+#: (static/js/live.js does) gets the same ack instead of a second message or timer.
+OP_MEMORY_SECONDS = 600
+
+
 def apply_session_op(conn: Connection, *, op: str, op_id: str, data: dict[str, Any]) -> dict[str, Any]:
+    who = conn.actor.participant_id if conn.actor.participant is not None else f"u{conn.actor.user_id}"
+    key = f"sessop:{conn.session_id}:{who}:{op_id}"
+    remembered = cache.get(key)
+    if remembered is not None:
+        return remembered
     try:
         result = SESSION_OPS[op](conn, data)
     except services.RuleError as exc:
         raise ProtocolError(exc.code, exc.message) from None
-    return {"type": "ack", "op_id": op_id, **result}
+    ack = {"type": "ack", "op_id": op_id, **result}
+    cache.set(key, ack, timeout=OP_MEMORY_SECONDS)
+    return ack
 
 
 def on_connect(conn: Connection) -> None:

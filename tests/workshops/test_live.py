@@ -202,3 +202,35 @@ async def test_a_socket_without_a_joined_participant_is_refused():
     frame = json.loads(await comm.receive_from(timeout=5))
     assert (frame["type"], frame["code"]) == ("error", "unauthenticated")
     assert (await comm.receive_output(timeout=5))["type"] == "websocket.close"
+
+
+async def test_a_resent_op_id_is_not_applied_twice():
+    session = await database_sync_to_async(make_session)()
+    link = await database_sync_to_async(make_link)(session)
+    comm, _ = await connect(session, await database_sync_to_async(joined_cookie)(link, "Alice"))
+    fac, _ = await connect(session, await database_sync_to_async(facilitator_cookie)())
+    first = await send_op(fac, "message.send", {"text": "Once"}, op_id="same")
+    again = await send_op(fac, "message.send", {"text": "Once"}, op_id="same")
+    assert first == again == {"type": "ack", "op_id": "same"}
+    assert (await next_of(comm, "message"))["text"] == "Once"
+    assert await comm.receive_nothing(timeout=0.5)
+    await comm.disconnect()
+    await fac.disconnect()
+
+
+async def test_self_select_lets_a_participant_take_a_place_until_the_group_is_full():
+    session = await database_sync_to_async(make_session)()
+    link = await database_sync_to_async(make_link)(session)
+    cookies = [await database_sync_to_async(joined_cookie)(link, n) for n in ("Alice", "Bob")]
+    round_ = await database_sync_to_async(services.create_round)(
+        session=session, agenda_item=None, strategy="self_select", n_groups=2, cap=1)
+    group = await database_sync_to_async(lambda: round_.groups.order_by("order").first())()
+    alice, welcome = await connect(session, cookies[0])
+    assert [(c["name"], c["taken"], c["cap"]) for c in welcome["choices"]] == [("Group 1", 0, 1), ("Group 2", 0, 1)]
+    assert await send_op(alice, "group.choose", {"group": group.pk}) == {"type": "ack", "op_id": "o1",
+                                                                       "group": group.pk}
+    bob, _ = await connect(session, cookies[1])
+    error = await send_op(bob, "group.choose", {"group": group.pk})
+    assert (error["code"], error["message"]) == ("conflict", "this group is full")
+    await alice.disconnect()
+    await bob.disconnect()
