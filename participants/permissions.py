@@ -12,6 +12,7 @@ from .models import Role
 SESSION_VIEW = "session.view"  # see the session, its agenda, timer, plenary board
 SESSION_RUN = "session.run"  # agenda, timer, groups (create, assign, open, move), messages, recall
 GROUP_SIGNAL = "group.signal"  # "we're done" / "we need help"
+GROUP_CHOOSE = "group.choose"  # take a place in a self-select breakout group
 BOARD_VIEW = "board.view"
 BOARD_WRITE = "board.write"  # add notes, edit/move/delete your own, links, clusters, comments
 BOARD_VOTE = "board.vote"  # dot-voting within the board's budget
@@ -20,15 +21,17 @@ BOARD_PULL = "board.pull"  # pull notes or clusters into the plenary board (synt
 REPORT_EXPORT = "report.export"  # flash report and data exports
 
 ACTIONS = (
-    SESSION_VIEW, SESSION_RUN, GROUP_SIGNAL, BOARD_VIEW, BOARD_WRITE, BOARD_VOTE, BOARD_MODERATE, BOARD_PULL,
-    REPORT_EXPORT,
+    SESSION_VIEW, SESSION_RUN, GROUP_SIGNAL, GROUP_CHOOSE, BOARD_VIEW, BOARD_WRITE, BOARD_VOTE, BOARD_MODERATE,
+    BOARD_PULL, REPORT_EXPORT,
 )
 
 _MATRIX: dict[str, frozenset[str]] = {
     Role.OBSERVER: frozenset({SESSION_VIEW, BOARD_VIEW}),
-    Role.PARTICIPANT: frozenset({SESSION_VIEW, GROUP_SIGNAL, BOARD_VIEW, BOARD_WRITE, BOARD_VOTE}),
+    Role.PARTICIPANT: frozenset({SESSION_VIEW, GROUP_SIGNAL, GROUP_CHOOSE, BOARD_VIEW, BOARD_WRITE, BOARD_VOTE}),
     # The rapporteur reports back in plenary: they may also pull their group's notes there.
-    Role.RAPPORTEUR: frozenset({SESSION_VIEW, GROUP_SIGNAL, BOARD_VIEW, BOARD_WRITE, BOARD_VOTE, BOARD_PULL}),
+    Role.RAPPORTEUR: frozenset(
+        {SESSION_VIEW, GROUP_SIGNAL, GROUP_CHOOSE, BOARD_VIEW, BOARD_WRITE, BOARD_VOTE, BOARD_PULL}
+    ),
     Role.FACILITATOR: frozenset(
         {SESSION_VIEW, SESSION_RUN, BOARD_VIEW, BOARD_WRITE, BOARD_MODERATE, BOARD_PULL, REPORT_EXPORT}
     ),

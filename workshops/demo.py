@@ -1,6 +1,12 @@
 """The demo workshop: the ETF's "Exploring distance and online learning in Central Asia".
 
 Loaded by `python manage.py load_demo`; idempotent (keyed by the workshop's slug).
+
+It shows the whole journey: two linked sessions with agendas and join links; session one's
+practitioners and session two's policy makers, donors and EC services, three of session
+one's people attending both; in session one two finished breakout rounds (mixed countries,
+then no repeat pairings) with rapporteurs; in session two a proposed round (mixed
+stakeholder groups) ready for the facilitator to adjust and open.
 """
 
 from __future__ import annotations
@@ -12,8 +18,9 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 
-from participants.models import Country, Participant, Stakeholder
+from participants.models import Attendance, Country, Participant, Stakeholder
 
+from . import services
 from .models import AgendaItem, JoinLink, Session, Workshop
 
 DEMO_SLUG = "central-asia-online-learning"
@@ -109,9 +116,56 @@ def load_demo() -> Workshop:
         for order, (title, kind, minutes) in enumerate(items, start=1):
             AgendaItem.objects.create(session=session, order=order, title=title, kind=kind, planned_minutes=minutes)
         JoinLink.objects.create(session=session)
+    people = {}
     for name, country, stakeholder in PEOPLE_S1 + PEOPLE_S2:
-        Participant.objects.create(
+        people[name] = Participant.objects.create(
             workshop=workshop, display_name=name, country=country, stakeholder=stakeholder,
-            language="ru" if country != Country.OTHER else "en",
+            language="ru" if country != Country.OTHER else "en", consent_at=s1.starts_at,
+            timezone=ZONES[country],
         )
+    for name, *_rest in PEOPLE_S1:
+        Attendance.objects.create(participant=people[name], session=s1, last_seen_at=s1.ends_at)
+    for name in [n for n, *_rest in PEOPLE_S2] + BOTH_SESSIONS:
+        Attendance.objects.create(participant=people[name], session=s2)
+    _demo_rounds(s1, s2)
+    # Boards: the board helper's mapping.demo adds the sessions' boards here (concept map,
+    # reflection grid, proposals; one board per breakout group). Not imported from here:
+    # workshops must not import mapping. Call site for the lead:
+    #     mapping.demo.load_boards(workshop)
     return workshop
+
+
+#: Session one's people who came back for session two (same participant, two attendances).
+BOTH_SESSIONS = ["Aigerim", "Bakyt", "Dilshod"]
+ZONES = {
+    Country.KAZAKHSTAN: "Asia/Almaty", Country.KYRGYZ_REPUBLIC: "Asia/Bishkek",
+    Country.TAJIKISTAN: "Asia/Dushanbe", Country.UZBEKISTAN: "Asia/Tashkent",
+    Country.TURKMENISTAN: "Asia/Ashgabat", Country.OTHER: "Europe/Brussels",
+}
+
+
+def _demo_rounds(s1: Session, s2: Session) -> None:
+    """Rounds made through the same services the console uses (fixed seeds, so the demo
+    is the same every time)."""
+    items = {item.title: item for item in AgendaItem.objects.filter(session__in=[s1, s2])}
+    first = services.create_round(
+        session=s1, agenda_item=items["Group work: concept map of digital and online learning"],
+        strategy="mixed_countries", n_groups=3, seed=18,
+    )
+    services.open_round(round_=first)
+    for group in first.groups.order_by("order"):
+        member = group.memberships.order_by("participant__display_name").first()
+        if member is not None:
+            services.set_rapporteur(group=group, participant=member.participant)
+    services.signal_group(group=first.groups.order_by("order").first(), signal="done", by="Aigerim")
+    services.recall(session=s1)
+    second = services.create_round(
+        session=s1, agenda_item=items["Group work: what worked, what did not"], strategy="no_repeat", n_groups=3,
+        seed=19,
+    )
+    services.open_round(round_=second)
+    services.recall(session=s1)
+    services.create_round(
+        session=s2, agenda_item=items["Group work: proposals for regional cooperation"],
+        strategy="mixed_stakeholders", n_groups=3, seed=26,
+    )

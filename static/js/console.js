@@ -1,0 +1,117 @@
+// The facilitator's console: agenda, timer, messages, breakout groups (drag and drop or
+// a menu per person), signals, the live roster. Writes go over the one socket as ops;
+// when the facilitators' stream says the roster or groups changed, the panel is
+// re-fetched as server-rendered HTML (coalesced).
+import { connectLive } from "./live.js";
+import { mountSessionBar } from "./session.js";
+
+const gettext = window.gettext || ((s) => s);
+const interpolate = window.interpolate || ((fmt, obj) => fmt.replace(/%\((\w+)\)s/g, (_, k) => obj[k]));
+const root = document.getElementById("console");
+const live = connectLive(root.dataset.session);
+mountSessionBar(live, document.getElementById("session-bar"));
+const panel = document.getElementById("console-panel");
+const signals = document.getElementById("signals");
+// Tests and people alike can see when the console is live.
+live.on("welcome", () => { root.dataset.live = "online"; });
+live.on("status", (f) => { if (f.status !== "online") root.dataset.live = f.status; });
+
+function report(err) {
+  const li = document.createElement("li");
+  li.className = "error";
+  li.textContent = (err && err.message) || gettext("That did not work.");
+  signals.prepend(li);
+}
+
+function op(name, data) {
+  return live.op(name, data).catch(report);
+}
+
+let refetchTimer = null;
+function refreshPanel() {
+  clearTimeout(refetchTimer);
+  refetchTimer = setTimeout(async () => {
+    const response = await fetch(root.dataset.panelUrl, { credentials: "same-origin" });
+    if (response.ok) panel.innerHTML = await response.text();
+  }, 250);
+}
+
+root.addEventListener("click", (event) => {
+  const button = event.target.closest("[data-op]");
+  if (!button) return;
+  const data = {};
+  for (const key of ["item", "round", "group", "participant"]) {
+    if (button.dataset[key] !== undefined) data[key] = Number(button.dataset[key]);
+  }
+  op(button.dataset.op, data);
+});
+
+root.addEventListener("change", (event) => {
+  const select = event.target.closest("select.move");
+  if (!select || !select.value) return;
+  const group = select.value === "waiting" ? null : Number(select.value);
+  op("group.move", { participant: Number(select.dataset.participant), group });
+});
+
+root.addEventListener("dragstart", (event) => {
+  const li = event.target.closest("[data-participant][draggable]");
+  if (li) event.dataTransfer.setData("text/plain", li.dataset.participant);
+});
+root.addEventListener("dragover", (event) => {
+  if (event.target.closest(".group-col")) event.preventDefault();
+});
+root.addEventListener("drop", (event) => {
+  const col = event.target.closest(".group-col");
+  const pid = event.dataTransfer.getData("text/plain");
+  if (!col || !pid) return;
+  event.preventDefault();
+  const group = col.dataset.group === "waiting" ? null : Number(col.dataset.group);
+  op("group.move", { participant: Number(pid), group });
+});
+
+document.getElementById("timer-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  op("timer.start", { minutes: Number(event.target.minutes.value) });
+});
+document.getElementById("message-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  const text = event.target.text.value.trim();
+  if (!text) return;
+  op("message.send", { text }).then(() => { event.target.text.value = ""; });
+});
+
+function showSignal(f) {
+  signals.querySelector(".empty")?.remove();
+  const li = document.createElement("li");
+  li.className = `signal-${f.signal}`;
+  const labels = {
+    done: gettext("%(group)s: we're done"),
+    help: gettext("%(group)s: we need help"),
+    clear: gettext("%(group)s: signal cleared"),
+  };
+  li.textContent = interpolate(labels[f.signal] || "%(group)s", { group: f.name }, true);
+  if (f.signal !== "clear") {
+    const clear = document.createElement("button");
+    clear.type = "button";
+    clear.className = "link small";
+    clear.dataset.op = "signal.clear";
+    clear.dataset.group = f.group;
+    clear.textContent = gettext("clear");
+    li.append(" ", clear);
+  }
+  signals.prepend(li);
+}
+
+live.on("signal", (f) => { showSignal(f); refreshPanel(); });
+live.on("presence", (f) => {
+  // Dots flip at once; counts and newcomers come with the (coalesced) panel re-fetch.
+  for (const change of f.changes) {
+    for (const dot of document.querySelectorAll(`[data-presence="${change.participant}"]`)) {
+      dot.classList.toggle("on", change.online);
+    }
+  }
+  refreshPanel();
+});
+for (const type of ["moved", "placed", "waiting", "round.created", "rapporteur", "groups.opened", "groups.recalled"]) {
+  live.on(type, refreshPanel);
+}

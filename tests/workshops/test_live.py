@@ -1,0 +1,236 @@
+"""The session side of the one websocket: a moved participant's connection follows the
+move, timers and messages reach everyone, signals and presence reach facilitators, bad
+input gets an error frame and the connection stays open."""
+
+import asyncio
+import json
+
+import pytest
+from channels.db import database_sync_to_async
+from channels.testing import WebsocketCommunicator
+from django.test import Client
+
+import config.asgi
+from participants.models import Participant
+from tests.workshops.factories import make_facilitator, make_item, make_link, make_session
+from workshops import services
+from workshops.models import GroupMembership
+
+pytestmark = [pytest.mark.django_db(transaction=True)]
+
+ORIGIN = (b"origin", b"http://127.0.0.1:8000")
+
+
+def joined_cookie(link, name: str, country: str = "KZ") -> str:
+    client = Client()
+    client.post(f"/j/{link.token}/", {"display_name": name, "country": country, "stakeholder": "teacher",
+                                      "language": "en", "timezone_name": "Asia/Almaty", "consent": "on"})
+    return client.cookies["sessionid"].value
+
+
+def facilitator_cookie() -> str:
+    client = Client()
+    client.force_login(make_facilitator())
+    return client.cookies["sessionid"].value
+
+
+async def connect(session, cookie: str) -> tuple[WebsocketCommunicator, dict]:
+    comm = WebsocketCommunicator(config.asgi.application, f"/ws/sessions/{session.uuid}/",
+                                 headers=[ORIGIN, (b"cookie", f"sessionid={cookie}".encode())])
+    connected, _ = await comm.connect()
+    assert connected
+    welcome = json.loads(await comm.receive_from(timeout=5))
+    return comm, welcome
+
+
+async def next_of(comm, kind: str, timeout: float = 5) -> dict:
+    """The next frame of a type, skipping others (presence frames may interleave)."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        left = deadline - asyncio.get_running_loop().time()
+        frame = json.loads(await comm.receive_from(timeout=max(left, 0.01)))
+        if frame["type"] == kind:
+            return frame
+
+
+async def send_op(comm, op: str, data: dict, op_id: str = "o1") -> dict:
+    await comm.send_to(text_data=json.dumps({"type": "op", "op": op, "op_id": op_id, "data": data}))
+    while True:
+        frame = json.loads(await comm.receive_from(timeout=5))
+        if frame.get("op_id") == op_id:
+            return frame
+
+
+def running_round(session, n_groups=2):
+    round_ = services.create_round(session=session, agenda_item=None, strategy="random", n_groups=n_groups, seed=1)
+    services.open_round(round_=round_)
+    return round_
+
+
+async def test_a_moved_participant_follows_the_move_on_their_open_connection(any_layer):
+    session = await database_sync_to_async(make_session)()
+    link = await database_sync_to_async(make_link)(session)
+    cookie = await database_sync_to_async(joined_cookie)(link, "Alice")
+    await database_sync_to_async(joined_cookie)(link, "Bob")
+    round_ = await database_sync_to_async(running_round)(session)
+    alice = await database_sync_to_async(Participant.objects.get)(display_name="Alice")
+    fac, _ = await connect(session, await database_sync_to_async(facilitator_cookie)())
+    comm, welcome = await connect(session, cookie)
+    old = await database_sync_to_async(lambda: GroupMembership.objects.get(participant=alice).group)()
+    new = await database_sync_to_async(lambda: round_.groups.exclude(pk=old.pk).get())()
+    assert (welcome["group"], welcome["group_info"]["name"]) == (old.pk, old.name)
+
+    ack = await send_op(fac, "group.move", {"participant": alice.pk, "group": new.pk})
+    assert ack == {"type": "ack", "op_id": "o1", "participant": alice.pk, "group": new.pk}
+    moved = await next_of(comm, "moved")
+    assert moved == {"type": "moved", "participant": alice.pk, "group": {
+        "id": new.pk, "name": new.name, "video_url": new.video_url, "is_rapporteur": False}}
+    await comm.send_to(text_data=json.dumps({"type": "refresh"}))
+    again = await next_of(comm, "welcome")
+    assert (again["group"], again["group_info"]["id"]) == (new.pk, new.pk)
+
+    # Now on the new group's stream: its signals reach this socket.
+    await send_op(fac, "signal.help", {"group": new.pk}, op_id="o2")
+    signal = await next_of(comm, "signal")
+    assert (signal["group"], signal["signal"]) == (new.pk, "help")
+    await comm.disconnect()
+    await fac.disconnect()
+
+
+async def test_a_timer_started_by_the_facilitator_reaches_every_participant(any_layer):
+    session = await database_sync_to_async(make_session)()
+    link = await database_sync_to_async(make_link)(session)
+    comm, welcome = await connect(session, await database_sync_to_async(joined_cookie)(link, "Alice"))
+    assert welcome["timer"]["ends_at"] is None
+    fac, _ = await connect(session, await database_sync_to_async(facilitator_cookie)())
+    ack = await send_op(fac, "timer.start", {"minutes": 5, "label": "Round 1"})
+    frame = await next_of(comm, "timer")
+    assert (frame["ends_at"], frame["label"]) == (ack["ends_at"], "Round 1")
+    await send_op(fac, "message.send", {"text": "Five minutes"}, op_id="o2")
+    message = await next_of(comm, "message")
+    assert (message["text"], message["from"]) == ("Five minutes", "fac")
+    await comm.disconnect()
+    await fac.disconnect()
+
+
+async def test_the_current_agenda_item_reaches_participants(any_layer):
+    session = await database_sync_to_async(make_session)()
+    item = await database_sync_to_async(make_item)(session, title="Panel", kind="panel")
+    link = await database_sync_to_async(make_link)(session)
+    comm, _ = await connect(session, await database_sync_to_async(joined_cookie)(link, "Alice"))
+    fac, _ = await connect(session, await database_sync_to_async(facilitator_cookie)())
+    await send_op(fac, "agenda.set_current", {"item": item.pk})
+    frame = await next_of(comm, "agenda.current")
+    assert frame["item"]["title"] == "Panel"
+    await comm.disconnect()
+    await fac.disconnect()
+
+
+async def test_a_participant_may_not_run_the_session_and_the_connection_stays_open():
+    session = await database_sync_to_async(make_session)()
+    link = await database_sync_to_async(make_link)(session)
+    comm, _ = await connect(session, await database_sync_to_async(joined_cookie)(link, "Alice"))
+    error = await send_op(comm, "timer.start", {"minutes": 5})
+    assert error == {"type": "error", "code": "forbidden", "message": "your role may not do this", "op_id": "o1"}
+    await comm.send_to(text_data=json.dumps({"type": "ping"}))
+    assert (await next_of(comm, "pong"))["type"] == "pong"
+    await comm.disconnect()
+
+
+async def test_bad_payloads_get_an_invalid_error_naming_the_field():
+    session = await database_sync_to_async(make_session)()
+    fac, _ = await connect(session, await database_sync_to_async(facilitator_cookie)())
+    error = await send_op(fac, "timer.start", {"minutes": "ten"})
+    assert (error["code"], error["fields"]) == ("invalid", {"minutes": "between 1 and 240"})
+    error = await send_op(fac, "message.send", {"text": "   "}, op_id="o2")
+    assert (error["code"], error["fields"]) == ("invalid", {"text": "required"})
+    error = await send_op(fac, "group.move", {"participant": 999999, "group": None}, op_id="o3")
+    assert error["code"] == "not_found"
+    await fac.disconnect()
+
+
+async def test_a_participant_signals_help_and_the_facilitator_sees_it_at_once(any_layer):
+    session = await database_sync_to_async(make_session)()
+    link = await database_sync_to_async(make_link)(session)
+    cookie = await database_sync_to_async(joined_cookie)(link, "Alice")
+    round_ = await database_sync_to_async(running_round)(session, 1)
+    fac, _ = await connect(session, await database_sync_to_async(facilitator_cookie)())
+    comm, _ = await connect(session, cookie)
+    ack = await send_op(comm, "signal.help", {})
+    group = await database_sync_to_async(round_.groups.get)()
+    assert ack == {"type": "ack", "op_id": "o1", "group": group.pk}
+    frame = await next_of(fac, "signal")
+    assert (frame["group"], frame["signal"], frame["by"]) == (group.pk, "help", "Alice")
+    await comm.disconnect()
+    await fac.disconnect()
+
+
+async def test_an_observer_cannot_signal():
+    session = await database_sync_to_async(make_session)()
+    link = await database_sync_to_async(make_link)(session, role="observer")
+    comm, welcome = await connect(session, await database_sync_to_async(joined_cookie)(link, "Olga"))
+    assert welcome["me"]["role"] == "observer"
+    error = await send_op(comm, "signal.done", {})
+    assert error["code"] == "forbidden"
+    await comm.disconnect()
+
+
+async def test_facilitators_see_presence_coalesced_and_participants_do_not(any_layer):
+    session = await database_sync_to_async(make_session)()
+    link = await database_sync_to_async(make_link)(session)
+    cookies = [await database_sync_to_async(joined_cookie)(link, name) for name in ("A", "B", "C")]
+    fac, _ = await connect(session, await database_sync_to_async(facilitator_cookie)())
+    socks = [(await connect(session, c))[0] for c in cookies]
+    frame = await next_of(fac, "presence")
+    seen = {c["name"]: c["online"] for c in frame["changes"]}
+    while len(seen) < 3:
+        frame = await next_of(fac, "presence")
+        seen.update({c["name"]: c["online"] for c in frame["changes"]})
+    assert seen == {"A": True, "B": True, "C": True}
+    # Three joins within the window travel in far fewer frames than one per join per socket.
+    assert await socks[0].receive_nothing(timeout=1.3)
+    for sock in socks:
+        await sock.disconnect()
+    await fac.disconnect()
+
+
+async def test_a_socket_without_a_joined_participant_is_refused():
+    session = await database_sync_to_async(make_session)()
+    comm = WebsocketCommunicator(config.asgi.application, f"/ws/sessions/{session.uuid}/", headers=[ORIGIN])
+    connected, _ = await comm.connect()
+    assert connected
+    frame = json.loads(await comm.receive_from(timeout=5))
+    assert (frame["type"], frame["code"]) == ("error", "unauthenticated")
+    assert (await comm.receive_output(timeout=5))["type"] == "websocket.close"
+
+
+async def test_a_resent_op_id_is_not_applied_twice():
+    session = await database_sync_to_async(make_session)()
+    link = await database_sync_to_async(make_link)(session)
+    comm, _ = await connect(session, await database_sync_to_async(joined_cookie)(link, "Alice"))
+    fac, _ = await connect(session, await database_sync_to_async(facilitator_cookie)())
+    first = await send_op(fac, "message.send", {"text": "Once"}, op_id="same")
+    again = await send_op(fac, "message.send", {"text": "Once"}, op_id="same")
+    assert first == again == {"type": "ack", "op_id": "same"}
+    assert (await next_of(comm, "message"))["text"] == "Once"
+    assert await comm.receive_nothing(timeout=0.5)
+    await comm.disconnect()
+    await fac.disconnect()
+
+
+async def test_self_select_lets_a_participant_take_a_place_until_the_group_is_full():
+    session = await database_sync_to_async(make_session)()
+    link = await database_sync_to_async(make_link)(session)
+    cookies = [await database_sync_to_async(joined_cookie)(link, n) for n in ("Alice", "Bob")]
+    round_ = await database_sync_to_async(services.create_round)(
+        session=session, agenda_item=None, strategy="self_select", n_groups=2, cap=1)
+    group = await database_sync_to_async(lambda: round_.groups.order_by("order").first())()
+    alice, welcome = await connect(session, cookies[0])
+    assert [(c["name"], c["taken"], c["cap"]) for c in welcome["choices"]] == [("Group 1", 0, 1), ("Group 2", 0, 1)]
+    assert await send_op(alice, "group.choose", {"group": group.pk}) == {"type": "ack", "op_id": "o1",
+                                                                       "group": group.pk}
+    bob, _ = await connect(session, cookies[1])
+    error = await send_op(bob, "group.choose", {"group": group.pk})
+    assert (error["code"], error["message"]) == ("conflict", "this group is full")
+    await alice.disconnect()
+    await bob.disconnect()

@@ -1,0 +1,185 @@
+"""Reads shared by views, the websocket handlers and the demo: each does its own
+select_related/prefetch_related so list pages and the roster stay at a fixed number of
+queries whatever their size."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.cache import cache
+from django.db.models import Count, Prefetch, QuerySet
+from django.utils import timezone
+
+from participants.models import Country, Participant, Stakeholder
+
+from .models import AgendaItem, BreakoutGroup, BreakoutRound, GroupMembership, JoinLink, Session, Workshop
+
+
+def presence_key(session_id: int, participant_id: int) -> str:
+    return f"presence:{session_id}:{participant_id}"
+
+
+def workshops_list() -> QuerySet[Workshop]:
+    """All workshops with their session counts (facilitators share the workshops)."""
+    return Workshop.objects.annotate(session_count=Count("sessions")).order_by("-created_at", "id")
+
+
+def sessions_of(workshop: Workshop) -> QuerySet[Session]:
+    return (
+        Session.objects.filter(workshop=workshop)
+        .select_related("builds_on", "current_item")
+        .annotate(attendee_count=Count("attendances", distinct=True))
+        .order_by("order", "starts_at")
+    )
+
+
+def agenda_of(session: Session) -> list[AgendaItem]:
+    return list(AgendaItem.objects.filter(session=session).order_by("order", "id"))
+
+
+def usable_link(*, token: str | None = None, code: str | None = None) -> JoinLink | None:
+    """An unrevoked, unexpired join link by token or code; None for missing, revoked or
+    expired alike, so a guess learns nothing."""
+    qs = JoinLink.objects.select_related("session__workshop").filter(revoked_at__isnull=True)
+    if token is not None:
+        link = qs.filter(token=token).first()
+    elif code:
+        link = qs.filter(code=code).first()
+    else:
+        return None
+    if link is None or (link.expires_at is not None and link.expires_at <= timezone.now()):
+        return None
+    return link
+
+
+def active_round(session: Session) -> BreakoutRound | None:
+    """The session's newest round that has not been recalled (proposed or running)."""
+    return (
+        BreakoutRound.objects.filter(session=session, closed_at__isnull=True)
+        .order_by("-created_at", "-id")
+        .first()
+    )
+
+
+def groups_with_members(round_: BreakoutRound) -> list[BreakoutGroup]:
+    members = GroupMembership.objects.select_related("participant").order_by(
+        "participant__display_name", "participant_id"
+    )
+    return list(
+        BreakoutGroup.objects.filter(round=round_).order_by("order", "id").prefetch_related(
+            Prefetch("memberships", queryset=members)
+        )
+    )
+
+
+def history_pairs(session: Session, *, excluding: BreakoutRound | None = None) -> set[frozenset[int]]:
+    """Pairs of participants who already shared a group in any earlier round of this
+    workshop (both sessions), for the no-repeat strategy."""
+    rows = GroupMembership.objects.filter(round__session__workshop_id=session.workshop_id)
+    if excluding is not None:
+        rows = rows.exclude(round=excluding)
+    by_group: dict[int, list[int]] = {}
+    for group_id, participant_id in rows.values_list("group_id", "participant_id"):
+        by_group.setdefault(group_id, []).append(participant_id)
+    pairs: set[frozenset[int]] = set()
+    for members in by_group.values():
+        for i, a in enumerate(members):
+            for b in members[i + 1:]:
+                pairs.add(frozenset((a, b)))
+    return pairs
+
+
+def attendees(session: Session) -> QuerySet[Participant]:
+    return Participant.objects.filter(attendances__session=session).order_by("display_name", "id")
+
+
+def online_ids(session: Session, participant_ids: list[int]) -> set[int]:
+    """Who has at least one open socket in this session, from the shared cache (every
+    server process counts into the same keys)."""
+    if not participant_ids:
+        return set()
+    keys = {presence_key(session.pk, pid): pid for pid in participant_ids}
+    counts = cache.get_many(list(keys))
+    return {keys[k] for k, v in counts.items() if v and v > 0}
+
+
+@dataclass
+class Roster:
+    rows: list[dict[str, Any]]
+    groups: list[BreakoutGroup]
+    waiting: list[dict[str, Any]]
+    round: BreakoutRound | None
+    by_country: list[tuple[str, int]] = field(default_factory=list)
+    by_stakeholder: list[tuple[str, int]] = field(default_factory=list)
+    online_count: int = 0
+
+
+def roster(session: Session) -> Roster:
+    """Everyone attending the session: online or not, their group in the active round,
+    counts by country and stakeholder group; plus the round's groups and waiting list.
+    A fixed number of queries whatever the number of people."""
+    round_ = active_round(session)
+    people = list(Participant.objects.filter(attendances__session=session).order_by("display_name", "id"))
+    groups = groups_with_members(round_) if round_ else []
+    group_of: dict[int, BreakoutGroup] = {}
+    rapporteurs: set[int] = set()
+    for group in groups:
+        for m in group.memberships.all():
+            group_of[m.participant_id] = group
+            if m.is_rapporteur:
+                rapporteurs.add(m.participant_id)
+    online = online_ids(session, [p.pk for p in people])
+    rows = [
+        {"participant": p, "online": p.pk in online, "group": group_of.get(p.pk),
+         "is_rapporteur": p.pk in rapporteurs}
+        for p in people
+    ]
+    for group in groups:
+        for m in group.memberships.all():
+            m.online = m.participant_id in online
+    waiting = [r for r in rows if round_ is not None and r["group"] is None]
+    countries = dict(Country.choices)
+    stakeholders = dict(Stakeholder.choices)
+    by_country = Counter(countries.get(p.country, p.country) for p in people)
+    by_stakeholder = Counter(stakeholders.get(p.stakeholder, p.stakeholder) for p in people)
+    return Roster(
+        rows=rows, groups=groups, waiting=waiting, round=round_,
+        by_country=sorted(by_country.items(), key=lambda kv: (-kv[1], str(kv[0]))),
+        by_stakeholder=sorted(by_stakeholder.items(), key=lambda kv: (-kv[1], str(kv[0]))),
+        online_count=len(online),
+    )
+
+
+def item_frame(item: AgendaItem | None) -> dict[str, Any] | None:
+    if item is None:
+        return None
+    return {"id": item.pk, "title": item.title, "kind": item.kind, "kind_label": str(item.get_kind_display()),
+            "planned_minutes": item.planned_minutes}
+
+
+def timer_frame(session: Session) -> dict[str, Any]:
+    ends = session.timer_ends_at
+    return {
+        "type": "timer",
+        "ends_at": ends.isoformat() if ends else None,
+        "label": session.timer_label,
+        "server_now": timezone.now().isoformat(),
+    }
+
+
+def group_frame(group: BreakoutGroup | None, *, is_rapporteur: bool = False) -> dict[str, Any] | None:
+    if group is None:
+        return None
+    return {"id": group.pk, "name": group.name, "video_url": group.video_url, "is_rapporteur": is_rapporteur}
+
+
+def membership_in_open_round(session: Session, participant_id: int) -> GroupMembership | None:
+    return (
+        GroupMembership.objects.select_related("group")
+        .filter(participant_id=participant_id, round__session=session, round__opened_at__isnull=False,
+                round__closed_at__isnull=True)
+        .order_by("-round__opened_at")
+        .first()
+    )

@@ -1,0 +1,494 @@
+"""Every change to workshops, sessions, agendas, join links, breakout rounds and the live
+room. One function per action, keyword-only, one transaction each; views, the websocket
+handlers (workshops.live), the demo and the admin all call these.
+
+Live frames are published with realtime.broadcast.publish inside the transaction (sent
+after commit). Streams: "session.<id>" (everyone in the session), "group.<id>",
+"participant.<id>" (one person's sockets), "facilitators.<session id>" (the console).
+Frame shapes are documented in workshops/live.py.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import random
+import threading
+from collections.abc import Mapping
+from typing import Any
+
+from asgiref.sync import SyncToAsync
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from participants.models import Attendance, Participant, Role
+from participants.services import create_participant
+from realtime.broadcast import asend_encoded, encode, publish
+
+from . import selectors, strategies
+from .models import AgendaItem, BreakoutGroup, BreakoutRound, GroupMembership, JoinLink, Session, Workshop
+
+
+class JoinRefused(Exception):
+    """The link or code is missing, revoked or expired (one answer for all three)."""
+
+
+class RuleError(Exception):
+    """A state rule refused the change (e.g. the group is full); message is for people."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+# --- workshops, sessions, agenda -------------------------------------------------------
+
+WORKSHOP_FIELDS = ("title", "objectives", "background", "description", "organiser", "contact_persons",
+                   "country_coordinator", "home_timezone", "home_city", "languages")
+
+
+@transaction.atomic
+def save_workshop(*, workshop: Workshop | None, created_by, fields: Mapping[str, Any]) -> Workshop:
+    """Create (workshop=None) or edit a workshop from validated form data. A new workshop
+    gets a unique slug from its title."""
+    if workshop is None:
+        workshop = Workshop(created_by=created_by)
+        base = slugify(fields["title"])[:70] or "workshop"
+        slug, n = base, 2
+        while Workshop.objects.filter(slug=slug).exists():
+            slug, n = f"{base}-{n}", n + 1
+        workshop.slug = slug
+    for name in WORKSHOP_FIELDS:
+        if name in fields:
+            setattr(workshop, name, fields[name])
+    workshop.save()
+    return workshop
+
+
+SESSION_FIELDS = ("title", "starts_at", "ends_at", "audience", "builds_on")
+
+
+@transaction.atomic
+def save_session(*, workshop: Workshop, session: Session | None, fields: Mapping[str, Any]) -> Session:
+    """Create a session at the end of the workshop's order, or edit one. Times arrive as
+    aware datetimes (the form reads them in the workshop's home zone) and are stored UTC.
+    A new session gets a join link at once: there is always a way in to share."""
+    if fields["ends_at"] <= fields["starts_at"]:
+        raise RuleError("invalid", "the session must end after it starts")
+    builds_on = fields.get("builds_on")
+    if builds_on is not None and (builds_on.workshop_id != workshop.pk or (session and builds_on.pk == session.pk)):
+        raise RuleError("invalid", "a session can only build on an earlier session of the same workshop")
+    created = session is None
+    if created:
+        last = Session.objects.filter(workshop=workshop).order_by("-order").values_list("order", flat=True).first()
+        session = Session(workshop=workshop, order=(last or 0) + 1)
+    for name in SESSION_FIELDS:
+        if name in fields:
+            setattr(session, name, fields[name])
+    session.save()
+    if created:
+        JoinLink.objects.create(session=session)
+    return session
+
+
+@transaction.atomic
+def save_agenda_item(*, session: Session, item: AgendaItem | None, fields: Mapping[str, Any]) -> AgendaItem:
+    """Add an item at the end of the agenda, or edit one; the live bar follows an edit
+    of the current item."""
+    if item is None:
+        last = AgendaItem.objects.filter(session=session).order_by("-order").values_list("order", flat=True).first()
+        item = AgendaItem(session=session, order=(last or 0) + 1)
+    for name in ("title", "kind", "planned_minutes", "description"):
+        if name in fields:
+            setattr(item, name, fields[name])
+    item.save()
+    if session.current_item_id == item.pk:
+        publish(f"session.{session.pk}", {"type": "agenda.current", "item": selectors.item_frame(item)})
+    return item
+
+
+@transaction.atomic
+def delete_agenda_item(*, item: AgendaItem) -> None:
+    session = item.session
+    was_current = session.current_item_id == item.pk
+    item.delete()
+    if was_current:
+        publish(f"session.{session.pk}", {"type": "agenda.current", "item": None})
+
+
+@transaction.atomic
+def move_agenda_item(*, item: AgendaItem, up: bool) -> None:
+    """Swap an item with its neighbour; orders are renumbered 1..n so they stay dense."""
+    items = list(AgendaItem.objects.select_for_update().filter(session_id=item.session_id).order_by("order", "id"))
+    index = next(i for i, it in enumerate(items) if it.pk == item.pk)
+    other = index - 1 if up else index + 1
+    if 0 <= other < len(items):
+        items[index], items[other] = items[other], items[index]
+    for order, it in enumerate(items, start=1):
+        if it.order != order:
+            it.order = order
+            it.save(update_fields=["order"])
+
+
+@transaction.atomic
+def set_current_item(*, session: Session, item: AgendaItem | None) -> Session:
+    """Mark the agenda item everyone is on; every screen in the session follows."""
+    if item is not None and item.session_id != session.pk:
+        raise RuleError("not_found", "no such agenda item")
+    session.current_item = item
+    session.save(update_fields=["current_item"])
+    if item is not None and item.started_at is None:
+        item.started_at = timezone.now()
+        item.save(update_fields=["started_at"])
+    publish(f"session.{session.pk}", {"type": "agenda.current", "item": selectors.item_frame(item)})
+    return session
+
+
+# --- join links and joining -------------------------------------------------------------
+
+
+@transaction.atomic
+def create_join_link(*, session: Session, role: str = Role.PARTICIPANT,
+                     expires_at: dt.datetime | None = None) -> JoinLink:
+    if role not in (Role.PARTICIPANT, Role.OBSERVER):
+        raise RuleError("invalid", "join links are for participants or observers")
+    return JoinLink.objects.create(session=session, role=role, expires_at=expires_at)
+
+
+@transaction.atomic
+def revoke_join_link(*, link: JoinLink) -> JoinLink:
+    """Nobody new gets in through this link or its code; people already in stay."""
+    if link.revoked_at is None:
+        link.revoked_at = timezone.now()
+        link.save(update_fields=["revoked_at"])
+    return link
+
+
+@transaction.atomic
+def join_session(*, link: JoinLink, participant: Participant | None = None,
+                 profile: Mapping[str, Any] | None = None) -> tuple[Participant, Attendance]:
+    """Let someone into the link's session: a known participant of the workshop (same
+    browser, or their rejoin link; e.g. session one's people coming to session two) or a
+    new one from their validated profile. Records attendance once, and places a late
+    joiner into the running round by its strategy (or the waiting list).
+
+    Raises JoinRefused when the link was revoked or expired meanwhile."""
+    link = JoinLink.objects.select_for_update().select_related("session__workshop").get(pk=link.pk)
+    if link.revoked_at is not None or (link.expires_at is not None and link.expires_at <= timezone.now()):
+        raise JoinRefused()
+    session = link.session
+    if participant is None:
+        if profile is None:
+            raise ValueError("a new participant needs a profile")
+        participant = create_participant(workshop=session.workshop, role=link.role, **profile)
+    elif participant.workshop_id != session.workshop_id:
+        raise JoinRefused()
+    attendance, created = Attendance.objects.get_or_create(participant=participant, session=session)
+    if created:
+        _place_late_joiner(session, participant)
+    return participant, attendance
+
+
+def _place_late_joiner(session: Session, participant: Participant) -> None:
+    round_ = selectors.active_round(session)
+    if round_ is None or participant.role == Role.OBSERVER:
+        return
+    if GroupMembership.objects.filter(round=round_, participant=participant).exists():
+        return
+    groups = selectors.groups_with_members(round_)
+    as_people = [[_person(m.participant) for m in g.memberships.all()] for g in groups]
+    index = strategies.place_late_joiner(
+        round_.strategy, _person(participant), as_people, rng=random.Random(),
+        history=selectors.history_pairs(session, excluding=round_) if round_.strategy == strategies.NO_REPEAT
+        else None,
+    )
+    facilitators = f"facilitators.{session.pk}"
+    if index is None:
+        publish(facilitators, {"type": "waiting", "participant": participant.pk, "name": participant.display_name})
+        return
+    group = groups[index]
+    GroupMembership.objects.create(group=group, round=round_, participant=participant)
+    publish(facilitators, {"type": "placed", "participant": participant.pk, "group": group.pk})
+
+
+def _person(p: Participant) -> strategies.Person:
+    return strategies.Person(id=p.pk, country=p.country, stakeholder=p.stakeholder)
+
+
+# --- timer and messages -------------------------------------------------------------------
+
+
+@transaction.atomic
+def start_timer(*, session: Session, minutes: int, label: str = "") -> Session:
+    """A countdown everyone sees; clients count down from ends_at (with server_now to
+    correct their clock), so the server sends one frame, not one per second."""
+    session.timer_ends_at = timezone.now() + dt.timedelta(minutes=minutes)
+    session.timer_label = label
+    session.save(update_fields=["timer_ends_at", "timer_label"])
+    publish(f"session.{session.pk}", selectors.timer_frame(session))
+    return session
+
+
+@transaction.atomic
+def stop_timer(*, session: Session) -> Session:
+    session.timer_ends_at = None
+    session.timer_label = ""
+    session.save(update_fields=["timer_ends_at", "timer_label"])
+    publish(f"session.{session.pk}", selectors.timer_frame(session))
+    return session
+
+
+@transaction.atomic
+def send_message(*, session: Session, text: str, sender: str) -> None:
+    """A facilitator's message to everyone (all groups and plenary). Not stored: it is
+    a live nudge ("five minutes left"), not a contribution."""
+    publish(f"session.{session.pk}", {"type": "message", "text": text, "from": sender,
+                                      "at": timezone.now().isoformat()})
+
+
+# --- breakout rounds ------------------------------------------------------------------------
+
+
+def video_url_for(session: Session, order: int) -> str:
+    base = settings.VIDEO_ROOM_BASE_URL.rstrip("/") + "/"
+    return f"{base}{slugify(session.workshop.slug)[:40]}-{session.uuid.hex[:8]}-group-{order}"
+
+
+@transaction.atomic
+def create_round(*, session: Session, agenda_item: AgendaItem | None, strategy: str, n_groups: int,
+                 cap: int | None = None, seed: int | None = None) -> BreakoutRound:
+    """Propose a round: N groups with generated names and video links, and everyone
+    attending (observers excepted) assigned by `strategy`. Nothing is open yet: the
+    facilitator adjusts the proposal and opens it. Starting a round recalls any earlier
+    unclosed round of the session."""
+    if not 1 <= n_groups <= 50:
+        raise RuleError("invalid", "between 1 and 50 groups")
+    if agenda_item is not None and agenda_item.session_id != session.pk:
+        raise RuleError("not_found", "no such agenda item")
+    now = timezone.now()
+    for old in BreakoutRound.objects.filter(session=session, closed_at__isnull=True):
+        old.closed_at = now
+        old.save(update_fields=["closed_at"])
+    if session.groups_open:
+        session.groups_open = False
+        session.save(update_fields=["groups_open"])
+        publish(f"session.{session.pk}", {"type": "groups.recalled"})
+    round_ = BreakoutRound.objects.create(session=session, agenda_item=agenda_item, strategy=strategy,
+                                         self_select_cap=cap if strategy == strategies.SELF_SELECT else None)
+    groups = [
+        BreakoutGroup.objects.create(round=round_, order=i, name=f"Group {i}", video_url=video_url_for(session, i))
+        for i in range(1, n_groups + 1)
+    ]
+    people = [_person(p) for p in selectors.attendees(session).exclude(role=Role.OBSERVER)]
+    history = selectors.history_pairs(session, excluding=round_) if strategy == strategies.NO_REPEAT else None
+    assignment = strategies.assign(strategy, people, n_groups, rng=random.Random(seed), history=history, cap=cap)
+    GroupMembership.objects.bulk_create(
+        GroupMembership(group=groups[i], round=round_, participant_id=pid)
+        for i, members in enumerate(assignment) for pid in members
+    )
+    publish(f"facilitators.{session.pk}", {"type": "round.created", "round": round_.pk})
+    return round_
+
+
+@transaction.atomic
+def update_group(*, group: BreakoutGroup, name: str, video_url: str) -> BreakoutGroup:
+    group.name = name
+    group.video_url = video_url
+    group.save(update_fields=["name", "video_url"])
+    publish(f"group.{group.pk}", {"type": "group.updated", "group": selectors.group_frame(group)})
+    return group
+
+
+@transaction.atomic
+def open_round(*, round_: BreakoutRound) -> BreakoutRound:
+    """Send everyone to their groups: each client refreshes and gets its group."""
+    if round_.closed_at is not None:
+        raise RuleError("conflict", "this round was already recalled")
+    session = round_.session
+    if round_.opened_at is None:
+        round_.opened_at = timezone.now()
+        round_.save(update_fields=["opened_at"])
+    session.groups_open = True
+    session.save(update_fields=["groups_open"])
+    publish(f"session.{session.pk}", {"type": "groups.opened", "round": round_.pk})
+    return round_
+
+
+@transaction.atomic
+def recall(*, session: Session) -> Session:
+    """Call everyone back to plenary: the active round closes, signals clear."""
+    round_ = selectors.active_round(session)
+    if round_ is not None and round_.opened_at is not None:
+        round_.closed_at = timezone.now()
+        round_.save(update_fields=["closed_at"])
+    session.groups_open = False
+    session.save(update_fields=["groups_open"])
+    publish(f"session.{session.pk}", {"type": "groups.recalled"})
+    return session
+
+
+@transaction.atomic
+def move_participant(*, round_: BreakoutRound, participant: Participant, group: BreakoutGroup | None) -> None:
+    """Put a person in another group of the round (None: the waiting list). While the
+    round runs, their own screens are told and follow without reload."""
+    if participant.workshop_id != round_.session.workshop_id:
+        raise RuleError("not_found", "no such participant")
+    if group is not None and group.round_id != round_.pk:
+        raise RuleError("not_found", "no such group")
+    if round_.closed_at is not None:
+        raise RuleError("conflict", "this round was already recalled")
+    membership = GroupMembership.objects.select_for_update().filter(round=round_, participant=participant).first()
+    if group is None:
+        if membership is not None:
+            membership.delete()
+    elif membership is None:
+        GroupMembership.objects.create(round=round_, group=group, participant=participant)
+    elif membership.group_id != group.pk:
+        membership.group = group
+        membership.is_rapporteur = False
+        membership.save(update_fields=["group", "is_rapporteur"])
+    session_id = round_.session_id
+    frame = {"type": "moved", "participant": participant.pk, "group": selectors.group_frame(group)}
+    if round_.opened_at is not None:
+        publish(f"participant.{participant.pk}", frame)
+    publish(f"facilitators.{session_id}", frame)
+
+
+@transaction.atomic
+def choose_group(*, round_: BreakoutRound, participant: Participant, group: BreakoutGroup) -> None:
+    """Self-select: a participant takes a place in a group while it has room."""
+    if round_.strategy != strategies.SELF_SELECT or round_.closed_at is not None:
+        raise RuleError("conflict", "this round is not open for choosing")
+    if group.round_id != round_.pk:
+        raise RuleError("not_found", "no such group")
+    # Lock the group so two people cannot take its last place at once.
+    BreakoutGroup.objects.select_for_update().get(pk=group.pk)
+    cap = round_.self_select_cap
+    taken = GroupMembership.objects.filter(group=group).exclude(participant=participant).count()
+    if cap is not None and taken >= cap:
+        raise RuleError("conflict", "this group is full")
+    move_participant(round_=round_, participant=participant, group=group)
+
+
+@transaction.atomic
+def set_rapporteur(*, group: BreakoutGroup, participant: Participant) -> None:
+    """One rapporteur per group: they report back in plenary (and may pull their group's
+    notes into the plenary board, which their role grants)."""
+    membership = GroupMembership.objects.filter(group=group, participant=participant).first()
+    if membership is None:
+        raise RuleError("not_found", "this person is not in the group")
+    for old in GroupMembership.objects.filter(group=group, is_rapporteur=True).exclude(pk=membership.pk):
+        old.is_rapporteur = False
+        old.save(update_fields=["is_rapporteur"])
+        Participant.objects.filter(pk=old.participant_id, role=Role.RAPPORTEUR).update(role=Role.PARTICIPANT)
+    membership.is_rapporteur = True
+    membership.save(update_fields=["is_rapporteur"])
+    if participant.role == Role.PARTICIPANT:
+        participant.role = Role.RAPPORTEUR
+        participant.save(update_fields=["role"])
+    frame = {"type": "rapporteur", "group": group.pk, "participant": participant.pk, "name": participant.display_name}
+    publish(f"group.{group.pk}", frame)
+    publish(f"participant.{participant.pk}", {"type": "moved", "participant": participant.pk,
+                                              "group": selectors.group_frame(group, is_rapporteur=True)})
+    publish(f"facilitators.{group.round.session_id}", frame)
+
+
+SIGNALS = ("done", "help", "clear")
+
+
+@transaction.atomic
+def signal_group(*, group: BreakoutGroup, signal: str, by: str) -> BreakoutGroup:
+    """"We're done" / "we need help" (or clear), seen at once on the console and by the
+    group itself."""
+    if signal not in SIGNALS:
+        raise RuleError("invalid", "unknown signal")
+    now = timezone.now()
+    if signal == "done":
+        group.done_at = now
+    elif signal == "help":
+        group.help_requested_at = now
+    else:
+        group.done_at = None
+        group.help_requested_at = None
+    group.save(update_fields=["done_at", "help_requested_at"])
+    frame = {"type": "signal", "group": group.pk, "name": group.name, "signal": signal, "by": by,
+             "at": now.isoformat()}
+    publish(f"facilitators.{group.round.session_id}", frame)
+    publish(f"group.{group.pk}", frame)
+    return group
+
+
+# --- presence -----------------------------------------------------------------------------
+#
+# Presence must stay cheap at 1,000 sockets. Each socket open/close does one cache incr
+# (Redis in production, so every server process counts into the same key) and, on a 0<->1
+# transition, one UPDATE of Attendance.last_seen_at. The transitions are collected per
+# process and sent to the facilitators' stream only, at most once per PRESENCE_WINDOW per
+# session: 1,000 joins produce a handful of frames to a handful of sockets.
+
+PRESENCE_WINDOW = 1.0  # seconds
+PRESENCE_TTL = 60 * 60 * 12  # a crashed process's counts fade out after a day's session
+_presence_lock = threading.Lock()
+_presence_pending: dict[int, dict[int, dict[str, Any]]] = {}
+
+
+def _incr(key: str, delta: int) -> int:
+    cache.add(key, 0, timeout=PRESENCE_TTL)
+    try:
+        value = cache.incr(key, delta)
+    except ValueError:  # expired between add and incr
+        cache.set(key, max(delta, 0), timeout=PRESENCE_TTL)
+        value = max(delta, 0)
+    if value < 0:
+        cache.set(key, 0, timeout=PRESENCE_TTL)
+        value = 0
+    return value
+
+
+def presence_changed(*, session_id: int, participant: Participant, delta: int) -> bool:
+    """Count one socket more (+1) or less (-1) for a participant; returns whether they
+    went online or offline. Transitions update last_seen_at and are queued for the
+    coalesced facilitators' frame."""
+    count = _incr(selectors.presence_key(session_id, participant.pk), delta)
+    went = (delta > 0 and count == delta) or (delta < 0 and count == 0)
+    if not went:
+        return False
+    Attendance.objects.filter(session_id=session_id, participant=participant).update(last_seen_at=timezone.now())
+    entry = {"participant": participant.pk, "online": delta > 0, "name": participant.display_name,
+             "country": participant.country, "stakeholder": participant.stakeholder}
+    with _presence_lock:
+        first = session_id not in _presence_pending
+        _presence_pending.setdefault(session_id, {})[participant.pk] = entry
+    if first:
+        _schedule_presence_flush(session_id)
+    return True
+
+
+def _schedule_presence_flush(session_id: int) -> None:
+    # Called from the consumer's worker thread: arm a timer on the server's event loop.
+    loop = getattr(SyncToAsync.threadlocal, "main_event_loop", None)
+    if loop is not None and loop.is_running():
+        loop.call_soon_threadsafe(loop.call_later, PRESENCE_WINDOW, _flush_on_loop, session_id)
+    else:  # a plain synchronous caller (a management command, a test): send now
+        frame = _take_presence_frame(session_id)
+        if frame is not None:
+            publish(f"facilitators.{session_id}", frame)
+
+
+def _take_presence_frame(session_id: int) -> dict[str, Any] | None:
+    with _presence_lock:
+        changes = _presence_pending.pop(session_id, None)
+    if not changes:
+        return None
+    return {"type": "presence", "changes": sorted(changes.values(), key=lambda c: c["participant"])}
+
+
+def _flush_on_loop(session_id: int) -> None:
+    frame = _take_presence_frame(session_id)
+    if frame is not None:
+        # No transaction to wait for: the cache and last_seen_at were written already.
+        asyncio.get_running_loop().create_task(asend_encoded(f"facilitators.{session_id}", encode(frame)))
