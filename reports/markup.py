@@ -15,6 +15,8 @@ from dataclasses import dataclass
 PICTURE = re.compile(r"^!\[(?P<alt>[^\]]*)\]\(picture:(?P<ref>[\w.-]+)\)\s*$")
 HEADING = re.compile(r"^(?P<hashes>#{1,4})\s+(?P<text>.+?)\s*#*\s*$")
 BULLET = re.compile(r"^(?P<indent>\s*)[-*]\s+(?P<text>.*)$")
+# Characters XML (DOCX, XLSX) cannot hold; a stray one from a paste must not break an export.
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 TABLE_RULE = re.compile(r"^\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
 
 
@@ -116,10 +118,14 @@ def parse(text: str) -> list[Block]:
     return blocks
 
 
+def clean(text: str) -> str:
+    """Text without control characters (tab, line feed and carriage return stay)."""
+    return CONTROL.sub("", str(text))
+
+
 def one_line(text: str) -> str:
-    """Note text as one Markdown line: no line breaks, no accidental table pipes at the start."""
-    text = " ".join(str(text).split())
-    return text
+    """Note text as one Markdown line: no line breaks, no control characters."""
+    return " ".join(clean(text).split())
 
 
 def table_cell(text: str) -> str:

@@ -21,6 +21,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from mapping.models import Board
 
+from .markup import clean
 from .selectors import WorkshopData, country_label, country_order
 
 FONT_PATH = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
@@ -277,7 +278,7 @@ def to_svg(scene: Scene) -> str:
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{scene.width:.0f}" height="{scene.height:.0f}" '
         f'viewBox="0 0 {scene.width:.1f} {scene.height:.1f}" font-family="DejaVu Sans, Arial, sans-serif">',
-        f"<title>{escape(scene.title)}</title>",
+        f"<title>{escape(clean(scene.title))}</title>",
         '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="8" markerHeight="8" '
         'orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" fill="#5b6477"/></marker></defs>',
     ]
@@ -297,7 +298,7 @@ def to_svg(scene: Scene) -> str:
             weight = ' font-weight="bold"' if item.bold else ""
             out.append(
                 f'<text x="{item.x:.1f}" y="{item.y:.1f}" font-size="{item.size:.1f}" fill="{item.fill}" '
-                f'text-anchor="{item.anchor}"{weight}>{escape(item.text)}</text>'
+                f'text-anchor="{item.anchor}"{weight}>{escape(clean(item.text))}</text>'
             )
     out.append("</svg>")
     return "\n".join(out)

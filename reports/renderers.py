@@ -160,9 +160,12 @@ def render_pdf(report: FlashReport) -> bytes:
 
 def neutralise(value):
     """Spreadsheet formula injection: a text cell starting with = + - @ tab or CR gets a
-    leading apostrophe, so Excel/LibreOffice show it as text instead of running it."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
+    leading apostrophe, so Excel/LibreOffice show it as text instead of running it.
+    Control characters (which XLSX cannot hold) are dropped first."""
+    if isinstance(value, str):
+        value = markup.clean(value)
+        if value.startswith(FORMULA_STARTS):
+            return "'" + value
     return value
 
 

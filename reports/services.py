@@ -12,15 +12,17 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from . import renderers
 from .archive import export_archive
 from .flash import SECTION_KEYS, build_sections, section_title
+from .markup import clean
 from .models import Export, ReportDraft
 from .selectors import WorkshopData, workshop_data
 
@@ -133,8 +135,9 @@ def flash_report(*, workshop_id: int, progress: Progress | None = None) -> rende
             dates += " – " + dateformat.format(last, "j F Y")
     subtitle = _("Flash report") + (f" · {dates}" if dates else "")
     return renderers.FlashReport(
-        title=data.workshop.title, subtitle=subtitle,
-        sections=[(draft.sections[k]["title"], draft.sections[k]["body"]) for k in SECTION_KEYS], data=data,
+        title=clean(data.workshop.title), subtitle=subtitle,
+        sections=[(clean(draft.sections[k]["title"]), clean(draft.sections[k]["body"])) for k in SECTION_KEYS],
+        data=data,
     )
 
 
@@ -172,12 +175,15 @@ def build_export(*, workshop_id: int, format: str, progress: Progress | None = N
 
 
 @transaction.atomic
-def request_export(*, workshop_id: int, format: str, user_id: int | None) -> Export:
-    """Record an export and enqueue it after commit, so the worker sees the row."""
+def request_export(*, workshop_id: int, format: str, user_id: int | None, language: str = "en") -> Export:
+    """Record an export and enqueue it after commit, so the worker sees the row. The file's
+    generated text will be in `language` (the requester's), not the worker's default."""
     if format not in FORMATS:
         raise ReportError(_("Unknown export format."))
+    if language not in dict(settings.LANGUAGES):
+        language = settings.LANGUAGE_CODE
     export = Export.objects.create(workshop_id=workshop_id, format=format, requested_by_id=user_id,
-                                   step=_("Waiting for a worker"))
+                                   language=language, step=_("Waiting for a worker"))
     from .tasks import task_run_export
 
     transaction.on_commit(lambda: task_run_export.delay(export.pk))
@@ -194,6 +200,12 @@ def run_export(*, export_id: int) -> Export:
     export = Export.objects.get(pk=export_id)
     if export.status == Export.Status.DONE:
         return export  # a redelivered task: the file exists already
+    with translation.override(export.language or settings.LANGUAGE_CODE):
+        return _run_export(export)
+
+
+def _run_export(export: Export) -> Export:
+    export_id = export.pk
 
     def progress(percent: int, step: str) -> None:
         Export.objects.filter(pk=export_id).update(progress=min(99, max(0, percent)), step=step[:120])

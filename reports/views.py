@@ -88,7 +88,8 @@ def start_export(request: HttpRequest, workshop_id: int) -> HttpResponse:
     workshop = access_workshop_reports(request, workshop_id)
     fmt = request.POST.get("format", "")
     try:
-        services.request_export(workshop_id=workshop.pk, format=fmt, user_id=request.user.pk)
+        services.request_export(workshop_id=workshop.pk, format=fmt, user_id=request.user.pk,
+                                language=request.LANGUAGE_CODE)
     except services.ReportError as exc:
         messages.error(request, str(exc))
     return redirect(reverse("reports:workshop", args=[workshop.pk]) + "#exports")

@@ -106,3 +106,18 @@ def test_xlsx_holds_contributions_as_text_and_attendance_per_country(ws):
     assert {k: v for k, v in totals.items() if k[0] != "Attended all sessions"} == dict(expected)
     assert {k: v for k, v in totals.items() if k[0] == "Attended all sessions"} == {
         ("Attended all sessions", "Kazakhstan"): 1}
+
+
+def test_control_characters_in_a_note_do_not_break_any_export(ws):
+    from docx import Document
+
+    from tests.reports.factories import make_note
+
+    make_note(ws.cmap, "Bell\x07 and\x0b form\x0cfeed", ws.aigerim, category=ws.top_threat.category)
+    document = Document(io.BytesIO(services.build_export(workshop_id=ws.w.pk, format="docx")[1]))
+    assert "Bell and formfeed (votes: 0; Aigerim Teacherova · Session 1: practitioners · Kazakhstan · Teacher)" in [
+        p.text for p in document.paragraphs]
+    book = load_workbook(io.BytesIO(services.build_export(workshop_id=ws.w.pk, format="xlsx")[1]))
+    assert "Bell and formfeed" in [r[9] for r in book["Contributions"].iter_rows(values_only=True)]
+    for fmt in ("pdf", "svg", "csv", "md", "json"):
+        assert services.build_export(workshop_id=ws.w.pk, format=fmt)[1]

@@ -126,3 +126,10 @@ def test_reports_page_has_no_inline_script_or_style(fac_client, ws):
     assert "<script>" not in page
     assert "style=" not in page
     assert " onclick=" not in page
+
+
+def test_export_remembers_the_language_it_was_asked_in(fac_client, ws, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        fac_client.post(f"/reports/w/{ws.w.pk}/exports/", {"format": "md"}, HTTP_ACCEPT_LANGUAGE="ru")
+    export = Export.objects.get()
+    assert (export.language, export.status) == ("ru", "done")
