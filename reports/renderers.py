@@ -81,6 +81,14 @@ def render_docx(report: FlashReport) -> bytes:
     document.add_heading(report.title, level=0)
     document.add_paragraph(report.subtitle)
     width = document.sections[0].page_width - document.sections[0].left_margin - document.sections[0].right_margin
+    # python-docx looks a style up by name on every add_paragraph (a scan of all styles);
+    # with ~2,000 bullets that was half the time, so resolve the ids once and set them directly.
+    style_ids = {name: document.styles[name].style_id for name in ("List Bullet", "List Bullet 2", "Caption")}
+
+    def styled(text: str, style: str) -> None:
+        paragraph = document.add_paragraph(text)
+        paragraph._p.style = style_ids[style]
+
     for title, body in report.sections:
         document.add_heading(title, level=1)
         for block in markup.parse(body):
@@ -90,7 +98,7 @@ def render_docx(report: FlashReport) -> bytes:
                 document.add_paragraph(block.text)
             elif isinstance(block, markup.Bullets):
                 for level, text in block.items:
-                    document.add_paragraph(text, style="List Bullet 2" if level else "List Bullet")
+                    styled(text, "List Bullet 2" if level else "List Bullet")
             elif isinstance(block, markup.Table):
                 table = document.add_table(rows=1 + len(block.rows), cols=len(block.header))
                 table.style = "Table Grid"
@@ -107,8 +115,7 @@ def render_docx(report: FlashReport) -> bytes:
                     document.add_paragraph(f"[{block.alt}]")
                     continue
                 document.add_picture(io.BytesIO(png), width=min(width, Cm(16)))
-                caption = document.add_paragraph(block.alt)
-                caption.style = document.styles["Caption"]
+                styled(block.alt, "Caption")
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()

@@ -121,3 +121,18 @@ def test_control_characters_in_a_note_do_not_break_any_export(ws):
     assert "Bell and formfeed" in [r[9] for r in book["Contributions"].iter_rows(values_only=True)]
     for fmt in ("pdf", "svg", "csv", "md", "json"):
         assert services.build_export(workshop_id=ws.w.pk, format=fmt)[1]
+
+
+def test_russian_catalogue_for_reports_keeps_every_placeholder():
+    import json
+    import re
+    from pathlib import Path
+
+    from django.conf import settings
+
+    catalogue = json.loads((Path(settings.BASE_DIR) / "i18n" / "ru" / "reports.json").read_text(encoding="utf-8"))
+    placeholder = re.compile(r"%\(\w+\)[sd]")
+    mismatched = {k for k, v in catalogue.items() if sorted(placeholder.findall(k)) != sorted(placeholder.findall(v))}
+    assert mismatched == set()
+    assert {k for k, v in catalogue.items() if not v.strip()} == set()
+    assert catalogue["Key outcomes: concept map"] == "Основные результаты: концептуальная карта"
