@@ -184,10 +184,24 @@ def request_export(*, workshop_id: int, format: str, user_id: int | None, langua
         language = settings.LANGUAGE_CODE
     export = Export.objects.create(workshop_id=workshop_id, format=format, requested_by_id=user_id,
                                    language=language, step=_("Waiting for a worker"))
+    transaction.on_commit(lambda: _enqueue(export.pk))
+    return export
+
+
+def _enqueue(export_id: int) -> None:
+    """Hand the export to Celery; if the queue cannot be reached, say so on the row
+    instead of leaving it "waiting" forever (and instead of failing the staff's request)."""
     from .tasks import task_run_export
 
-    transaction.on_commit(lambda: task_run_export.delay(export.pk))
-    return export
+    try:
+        task_run_export.delay(export_id)
+    except Exception as exc:  # broker down or misconfigured: kombu raises several kinds
+        logger.exception("could not enqueue export %s", export_id)
+        reason = f"{type(exc).__name__}: {exc}"[:500]
+        Export.objects.filter(pk=export_id).update(
+            status=Export.Status.FAILED, step=_("Failed"), finished_at=timezone.now(),
+            error=_("The export queue could not be reached: %(error)s") % {"error": reason},
+        )
 
 
 def run_export(*, export_id: int) -> Export:

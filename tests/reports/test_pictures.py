@@ -81,3 +81,18 @@ def test_unknown_picture_reference_gives_none(ws):
     data = workshop_data(workshop_id=ws.w.pk)
     assert pictures.picture_png(data, "board-99") is None
     assert pictures.picture_png(data, "nothing") is None
+
+
+def test_pictures_export_zips_every_board_and_the_chart_as_svg_and_png(ws):
+    import zipfile
+
+    from reports import services
+
+    name, content = services.build_export(workshop_id=ws.w.pk, format="svg")
+    assert name == f"{ws.w.slug}-pictures.zip"
+    archive = zipfile.ZipFile(io.BytesIO(content))
+    assert sorted(archive.namelist()) == sorted(
+        [f"board-{i}.{ext}" for i in range(1, 5) for ext in ("svg", "png")] + ["attendance.svg", "attendance.png"])
+    title = ET.fromstring(archive.read("board-2.svg")).find(f"{SVG}title").text  # noqa: S314 - our own output
+    assert title == "Reflection grid"
+    assert Image.open(io.BytesIO(archive.read("attendance.png"))).format == "PNG"

@@ -133,3 +133,24 @@ def test_export_remembers_the_language_it_was_asked_in(fac_client, ws, django_ca
         fac_client.post(f"/reports/w/{ws.w.pk}/exports/", {"format": "md"}, HTTP_ACCEPT_LANGUAGE="ru")
     export = Export.objects.get()
     assert (export.language, export.status) == ("ru", "done")
+
+
+def test_export_is_marked_failed_when_the_queue_cannot_be_reached(fac_client, ws, django_capture_on_commit_callbacks):
+    from config.celery import app
+
+    eager, broker = app.conf.task_always_eager, app.conf.broker_url
+    app.conf.task_always_eager = False
+    app.conf.broker_url = "redis://127.0.0.1:1/0"
+    app.conf.broker_transport_options = {"max_retries": 0}
+    app._pool, app.amqp._producer_pool = None, None  # connections are cached per app: forget them
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            response = fac_client.post(f"/reports/w/{ws.w.pk}/exports/", {"format": "md"})
+    finally:
+        app.conf.task_always_eager, app.conf.broker_url = eager, broker
+        app.conf.broker_transport_options = {}
+        app._pool, app.amqp._producer_pool = None, None
+    assert response.status_code == 302
+    export = Export.objects.get()
+    assert export.status == "failed"
+    assert export.error.startswith("The export queue could not be reached: ")
