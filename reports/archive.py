@@ -8,8 +8,10 @@ beside the original: every id is remapped, unique tokens (uuids, rejoin tokens) 
 new, the slug gets a suffix if taken, user accounts are matched by username (or left
 empty), timestamps are kept.
 
-Not carried: join links (live secrets of the source installation) and the board event
-log (its payloads name the source's ids); imported boards start at seq 0.
+Not carried: join links and participants' rejoin tokens (live secrets of the source
+installation), and the board event log (its payloads name the source's ids); imported
+boards start at seq 0. The archive is a full record, including who wrote what on
+anonymous boards: it is personal data, for staff only.
 """
 
 from __future__ import annotations
@@ -70,6 +72,11 @@ def _fields(model: type[models.Model]) -> list[models.Field]:
     return [f for f in model._meta.concrete_fields if not f.primary_key]
 
 
+def _fresh_on_import(field: models.Field) -> bool:
+    """Unique values with a generated default (uuids, rejoin tokens): never exported, made new."""
+    return field.unique and field.has_default() and not field.is_relation
+
+
 def _jsonable(value: Any) -> Any:
     if isinstance(value, dt.datetime | dt.date | dt.time):
         return value.isoformat()
@@ -90,6 +97,8 @@ def export_archive(*, workshop_id: int) -> dict[str, Any]:
         for obj in model.objects.filter(**{lookup: workshop_id}).order_by("pk"):
             row: dict[str, Any] = {"id": obj.pk}
             for field in _fields(model):
+                if _fresh_on_import(field):
+                    continue  # regenerated on import; a rejoin token is also a secret
                 value = getattr(obj, field.attname)
                 if _is_user(field):
                     value = usernames.get(value) if value is not None else None
@@ -160,7 +169,7 @@ def _build(model, row, id_maps, done, users) -> models.Model:
     label = _label(model)
     for field in _fields(model):
         if field.name not in row:
-            continue  # an older archive without this field: keep the default
+            continue  # not exported (fresh on import) or an older archive: keep the default
         value = row[field.name]
         if (label, field.name) in RESET:
             value = RESET[(label, field.name)]
@@ -173,7 +182,7 @@ def _build(model, row, id_maps, done, users) -> models.Model:
                 value = None
             else:
                 value = id_maps[_label(field.related_model)][value]
-        elif field.unique and field.has_default():
+        elif _fresh_on_import(field):
             value = field.get_default()  # uuids, tokens: new in this installation
         elif field.name == "slug" and model is Workshop:
             value = _free_slug(value)

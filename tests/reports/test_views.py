@@ -154,3 +154,10 @@ def test_export_is_marked_failed_when_the_queue_cannot_be_reached(fac_client, ws
     export = Export.objects.get()
     assert export.status == "failed"
     assert export.error.startswith("The export queue could not be reached: ")
+
+
+def test_reports_page_renders_in_russian(fac_client, ws):
+    fac_client.post(f"/reports/w/{ws.w.pk}/generate/")
+    response = fac_client.get(_page(ws.w.pk), HTTP_ACCEPT_LANGUAGE="ru")
+    assert response.status_code == 200
+    assert 'lang="ru"' in response.content.decode()
