@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 
 PICTURE = re.compile(r"^!\[(?P<alt>[^\]]*)\]\(picture:(?P<ref>[\w.-]+)\)\s*$")
-HEADING = re.compile(r"^(?P<hashes>#{1,4})\s+(?P<text>.+?)\s*#*\s*$")
+HEADING = re.compile(r"^(?P<hashes>#{1,4})\s+(?P<text>.+?)(?:\s+#+)?\s*$")
 BULLET = re.compile(r"^(?P<indent>\s*)[-*]\s+(?P<text>.*)$")
 # Characters XML (DOCX, XLSX) cannot hold; a stray one from a paste must not break an export.
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")

@@ -194,3 +194,16 @@ def test_russian_interface_generates_russian_titles_and_keeps_notes(ws, settings
         report = services.flash_report(workshop_id=ws.w.pk)
         text = renderers.render_markdown(report)
     assert RUSSIAN_NOTE in text
+
+
+def test_an_empty_workshop_exports_in_every_format():
+    from tests.reports.factories import make_workshop
+
+    w = make_workshop(contact_persons="", country_coordinator="", objectives="", background="")
+    for fmt in services.FORMATS:
+        name, content = services.build_export(workshop_id=w.pk, format=fmt)
+        assert name.startswith(w.slug)
+        assert content
+    text = services.build_export(workshop_id=w.pk, format="md")[1].decode()
+    assert "No concept map was used." in text
+    assert "No proposals board was used." in text
