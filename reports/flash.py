@@ -55,7 +55,7 @@ def section_title(key: str) -> str:
 
 def _day(data: WorkshopData, moment) -> str:
     local = moment.astimezone(data.workshop.home_zone)
-    return dateformat.format(local, "j F Y")
+    return dateformat.format(local, "j E Y")
 
 
 def _home_time(data: WorkshopData, moment) -> str:

@@ -130,9 +130,9 @@ def flash_report(*, workshop_id: int, progress: Progress | None = None) -> rende
         last = sessions[-1].starts_at.astimezone(data.workshop.home_zone)
         from django.utils import dateformat
 
-        dates = dateformat.format(first, "j F Y")
+        dates = dateformat.format(first, "j E Y")
         if last.date() != first.date():
-            dates += " – " + dateformat.format(last, "j F Y")
+            dates += " – " + dateformat.format(last, "j E Y")
     subtitle = _("Flash report") + (f" · {dates}" if dates else "")
     return renderers.FlashReport(
         title=clean(data.workshop.title), subtitle=subtitle,

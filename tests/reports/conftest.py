@@ -20,6 +20,16 @@ def _eager_celery(request):
     app.conf.task_always_eager = previous
 
 
+@pytest.fixture(autouse=True)
+def _english():
+    """Generated text follows the active language; a Russian request in an earlier test
+    (LocaleMiddleware activates per thread) must not leak into this one."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
 @pytest.fixture
 def ws(db):
     return full_workshop()

@@ -207,3 +207,11 @@ def test_an_empty_workshop_exports_in_every_format():
     text = services.build_export(workshop_id=w.pk, format="md")[1].decode()
     assert "No concept map was used." in text
     assert "No proposals board was used." in text
+
+
+def test_dates_in_russian_use_the_genitive_month(ws):
+    from django.utils import translation
+
+    with translation.override("ru"):
+        text = services.build_export(workshop_id=ws.w.pk, format="md")[1].decode()
+    assert "18 ноября 2026" in text
