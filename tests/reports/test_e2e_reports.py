@@ -53,3 +53,27 @@ def test_progress_bar_advances_and_download_link_appears_on_a_phone(live_url, ne
     assert content.startswith(f"# {ws.w.title}\n")
     assert violations == []
     Export.objects.get(pk=export.pk).file.delete(save=False)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_staff_edit_a_section_on_a_phone_and_regenerating_keeps_it(live_url, new_context, artifacts_dir):  # noqa: F811
+    ws = full_workshop()
+    get_user_model().objects.create_user("e2e-editor", password="pw-e2e-editor-1!", is_staff=True)
+    page = new_context(**PHONE).new_page()
+    page.goto(f"{live_url}/reports/w/{ws.w.pk}/")
+    page.fill("input[name=username]", "e2e-editor")
+    page.fill("input[name=password]", "pw-e2e-editor-1!")
+    page.click("main button[type=submit]")
+    page.wait_for_url(f"{live_url}/reports/w/{ws.w.pk}/")
+    page.click("text=Generate the draft")
+    box = page.locator("#body-conclusions")
+    assert box.input_value().startswith("The items that gathered most support:")
+    box.fill("### Our conclusions\n- Keep the regional platform going")
+    page.locator("#section-conclusions button[type=submit]").click()
+    page.wait_for_url(f"{live_url}/reports/w/{ws.w.pk}/#section-conclusions")
+    assert page.locator("#section-conclusions .badge").inner_text() == "edited"
+    page.click("text=Regenerate the draft")
+    page.wait_for_load_state()
+    assert page.locator("#body-conclusions").input_value() == "### Our conclusions\n- Keep the regional platform going"
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    page.locator("#section-conclusions").screenshot(path=str(artifacts_dir / "reports-phone-edited-section.png"))
