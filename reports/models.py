@@ -26,6 +26,8 @@ class Export(models.Model):
 
     workshop = models.ForeignKey("workshops.Workshop", on_delete=models.CASCADE, related_name="exports")
     format = models.CharField(max_length=8)
+    # The language the staff member asked in: generated text (titles, labels) uses it.
+    language = models.CharField(max_length=8, default="en")
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
     progress = models.PositiveSmallIntegerField(default=0)  # percent
     step = models.CharField(max_length=120, blank=True)

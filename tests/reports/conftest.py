@@ -1,0 +1,50 @@
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group, Permission
+
+from tests.reports.factories import full_workshop
+
+
+@pytest.fixture(autouse=True)
+def _eager_celery(request):
+    """Unit tests run export tasks in-process (Celery's eager mode), even when REDIS_URL
+    is set; tests marked `worker` use a real worker instead."""
+    if request.node.get_closest_marker("worker"):
+        yield
+        return
+    from config.celery import app
+
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = previous
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Generated text follows the active language; a Russian request in an earlier test
+    (LocaleMiddleware activates per thread) must not leak into this one."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
+def ws(db):
+    return full_workshop()
+
+
+@pytest.fixture
+def facilitator(db):
+    user = get_user_model().objects.create_user("fac", password="pw-fac-123!")
+    group, _ = Group.objects.get_or_create(name="facilitators")
+    group.permissions.add(*Permission.objects.filter(codename__in=["facilitate", "export"]))
+    user.groups.add(group)
+    return user
+
+
+@pytest.fixture
+def fac_client(client, facilitator):
+    client.force_login(facilitator)
+    return client
