@@ -60,3 +60,19 @@ def any_layer(request):
     """Run a test once per channel layer: in-memory, and Redis when reachable."""
     request.getfixturevalue(f"{request.param}_layer")
     return request.param
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _close_stray_connections(django_db_setup, django_db_blocker):
+    """Consumer tests run ORM code in asgiref's worker threads, whose connections outlive
+    the tests; on PostgreSQL they would keep the test database from being dropped."""
+    yield
+    if not ON_POSTGRES:
+        return
+    from django.db import connection
+
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
