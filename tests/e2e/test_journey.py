@@ -1,7 +1,7 @@
 """The facilitator's and the participant's journey in real Chromium: the participant joins
 by code on a phone, fills the profile and lands in their breakout group; the facilitator,
-in another browser context, moves them to another group and starts a timer; the phone
-follows without reloading."""
+in another browser context, moves them to another group, starts a timer and sends
+and clears a message; the phone follows without reloading."""
 
 import re
 
@@ -54,6 +54,9 @@ def test_join_by_code_on_a_phone_and_follow_a_move_and_a_timer_live(live_url, ne
     console.wait_for_selector("#console[data-live=online]")
     console.click("button[data-op='groups.open']")
     expect(console.locator(".pill.ok", has_text="Groups are running")).to_be_visible()
+    console.fill("#message-text", "Rapporteurs: note three key points")
+    console.click("text=Send to all groups")
+    expect(console.locator(".sb-message-text")).to_have_text("Rapporteurs: note three key points")
 
     # The participant joins by code on a phone and lands in the group the strategy chose.
     phone = new_context(**PHONE).new_page()
@@ -76,6 +79,8 @@ def test_join_by_code_on_a_phone_and_follow_a_move_and_a_timer_live(live_url, ne
     madina = Participant.objects.get(display_name="Madina")
     placed = GroupMembership.objects.select_related("group").get(participant=madina).group
     expect(phone.locator(".sb-group-name")).to_have_text(placed.name)
+    # She joined late, yet sees the message sent before she came.
+    expect(phone.locator(".sb-message-text")).to_have_text("Rapporteurs: note three key points")
     phone.evaluate("window.__sameDocument = true")
 
     # The facilitator sees her in the roster and moves her to the other group.
@@ -101,6 +106,10 @@ def test_join_by_code_on_a_phone_and_follow_a_move_and_a_timer_live(live_url, ne
 
     console.screenshot(path=str(artifacts_dir / "facilitator-console.png"), full_page=True)
     phone.screenshot(path=str(artifacts_dir / "group-view.png"), full_page=True)
+
+    # The facilitator takes the message down; it goes from the phone too.
+    console.click("#message-clear")
+    expect(phone.locator(".sb-message")).to_be_hidden()
     width = phone.evaluate("document.documentElement.scrollWidth")
     assert width <= 360  # nothing wider than the phone
     assert violations == []
