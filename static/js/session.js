@@ -8,6 +8,8 @@
 // It answers groups.opened / groups.recalled / moved with {"type": "refresh"}, and the
 // server replies with a new welcome (new group stream, new boards).
 
+import { errorText } from "./errors.js";
+
 const gettext = window.gettext || ((s) => s);
 const interpolate = window.interpolate || ((fmt, obj) => fmt.replace(/%\((\w+)\)s/g, (_, k) => obj[k]));
 
@@ -158,6 +160,8 @@ export function mountSessionBar(live, element) {
   live.on("timer", showTimer);
   live.on("message", showMessage);
   live.on("message.cleared", () => showMessage(null));
+  // Errors not tied to an op (a refused refresh, say); an op's error goes to whoever sent it.
+  live.on("error", (f) => { if (!f.op_id) flash(errorText(f), "error"); });
   live.on("moved", () => live.refresh());
   live.on("groups.opened", () => live.refresh());
   live.on("groups.recalled", () => live.refresh());

@@ -1,7 +1,8 @@
 """The facilitator's and the participant's journey in real Chromium: the participant joins
 by code on a phone, fills the profile and lands in their breakout group; the facilitator,
 in another browser context, moves them to another group, starts a timer and sends
-and clears a message; the phone follows without reloading."""
+and clears a message; the phone follows without reloading. A refused op shows words for
+its error code."""
 
 import re
 
@@ -110,6 +111,17 @@ def test_join_by_code_on_a_phone_and_follow_a_move_and_a_timer_live(live_url, ne
     # The facilitator takes the message down; it goes from the phone too.
     console.click("#message-clear")
     expect(phone.locator(".sb-message")).to_be_hidden()
+
+    # A refused op is told in the console's words for its code, not the server's English.
+    console.evaluate("""(group) => {
+        const b = document.createElement("button");
+        Object.assign(b.dataset, {op: "group.rapporteur", group, participant: "999999"});
+        b.id = "stale";
+        document.getElementById("signals").append(b);
+    }""", str(other.pk))
+    console.click("#stale")
+    expect(console.locator("#signals li.error[data-code=not_found]")).to_have_text(
+        "This person is not in the group any more.")
     width = phone.evaluate("document.documentElement.scrollWidth")
     assert width <= 360  # nothing wider than the phone
     assert violations == []
