@@ -150,6 +150,8 @@ export function mountSessionBar(live, element) {
       flash(interpolate(gettext("Groups are open: you are in %(name)s."), { name: w.group_info.name }, true), "moved");
     } else if (wasOpen && !state.groupsOpen) {
       flash(gettext("Back to plenary: everyone is together again."), "plenary");
+    } else if (!w.group_info && state.groupsOpen && w.choices && w.choices.length) {
+      flash(gettext("Groups are open: choose your group below."), "waiting");
     } else if (!w.group_info && state.groupsOpen && w.me && w.me.participant && w.me.role !== "observer") {
       flash(gettext("Groups are running: the facilitator will place you in a group shortly."), "waiting");
     } else if (!w.group_info) {

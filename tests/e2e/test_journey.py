@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 from participants.models import Participant
 from tests.e2e.conftest import PHONE
 from tests.workshops.factories import make_facilitator, make_item, make_link, make_participant, make_session
+from workshops import services
 from workshops.models import GroupMembership
 
 pytestmark = pytest.mark.e2e
@@ -25,6 +26,22 @@ def sign_in(page, base_url: str, username: str, password: str) -> None:
     page.fill("input[name=password]", password)
     page.click("main button[type=submit]")
     page.wait_for_url(f"{base_url}/w/")
+
+
+def fill_profile(phone, name: str) -> None:
+    phone.fill("#id_display_name", name)
+    phone.select_option("#id_country", "TJ")
+    phone.select_option("#id_stakeholder", "vet_student")
+    phone.fill("#id_organisation", "College of Dushanbe")
+    phone.select_option("#id_language", "en")
+    phone.fill("#id_timezone_name", "Asia/Dushanbe")
+    phone.check("#id_consent")
+
+
+def enter_room(phone) -> None:
+    phone.click("text=Join the session")
+    phone.wait_for_url(re.compile(r"/room/$"))
+    phone.wait_for_selector("#room[data-live=online]")
 
 
 def csp_watch(page, sink):
@@ -66,17 +83,9 @@ def test_join_by_code_on_a_phone_and_follow_a_move_and_a_timer_live(live_url, ne
     phone.fill("#code", link.code.lower())
     phone.click("button[type=submit].primary")
     phone.wait_for_url(re.compile(r"/j/[^/]+/$"))
-    phone.fill("#id_display_name", "Madina")
-    phone.select_option("#id_country", "TJ")
-    phone.select_option("#id_stakeholder", "vet_student")
-    phone.fill("#id_organisation", "College of Dushanbe")
-    phone.select_option("#id_language", "en")
-    phone.fill("#id_timezone_name", "Asia/Dushanbe")
-    phone.check("#id_consent")
+    fill_profile(phone, "Madina")
     phone.screenshot(path=str(artifacts_dir / "join.png"), full_page=True)
-    phone.click("text=Join the session")
-    phone.wait_for_url(re.compile(r"/room/$"))
-    phone.wait_for_selector("#room[data-live=online]")
+    enter_room(phone)
     madina = Participant.objects.get(display_name="Madina")
     placed = GroupMembership.objects.select_related("group").get(participant=madina).group
     expect(phone.locator(".sb-group-name")).to_have_text(placed.name)
@@ -124,4 +133,36 @@ def test_join_by_code_on_a_phone_and_follow_a_move_and_a_timer_live(live_url, ne
         "This person is not in the group any more.")
     width = phone.evaluate("document.documentElement.scrollWidth")
     assert width <= 360  # nothing wider than the phone
+    assert violations == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_self_select_on_a_phone_a_full_group_is_refused_in_words_and_another_can_be_chosen(
+        live_url, new_context, artifacts_dir):
+    session = make_session(title="Session 2: policy")
+    link = make_link(session)
+    rival = make_participant(session, "Bakyt", country="KG")
+    round_ = services.create_round(session=session, agenda_item=None, strategy="self_select", n_groups=2, cap=1)
+    services.open_round(round_=round_)
+    first, second = round_.groups.order_by("order")
+    violations: list[str] = []
+
+    phone = new_context(**PHONE).new_page()
+    csp_watch(phone, violations)
+    phone.goto(f"{live_url}/j/{link.token}/")
+    fill_profile(phone, "Madina")
+    enter_room(phone)
+    expect(phone.locator(".sb-notice")).to_have_text("Groups are open: choose your group below.")
+    expect(phone.locator("#choose-list button")).to_have_text([f"{first.name} (0/1)", f"{second.name} (0/1)"])
+
+    # Someone else takes the first group's only place; the phone still offers it.
+    services.choose_group(round_=round_, participant=rival, group=first)
+    phone.click(f"#choose-list button:has-text('{first.name}')")
+    expect(phone.locator("#choose-status")).to_have_text(
+        "This group is full, or choosing has closed. Pick another group.")
+    expect(phone.locator("#choose-list button").first).to_be_disabled()  # places re-read
+
+    phone.click(f"#choose-list button:has-text('{second.name}')")
+    expect(phone.locator(".sb-group-name")).to_have_text(second.name)
+    phone.screenshot(path=str(artifacts_dir / "self-select.png"), full_page=True)
     assert violations == []
