@@ -10,6 +10,17 @@ from django.utils.translation import gettext_lazy as _
 from .models import Country, Language, Stakeholder
 
 
+def zone_name(value: str, *, message: str) -> str:
+    """A known IANA time zone name (stripped), else a ValidationError with `message`.
+    Shared by the profile and the workshop form (its home time zone)."""
+    name = value.strip()
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise forms.ValidationError(message) from None
+    return name
+
+
 class ProfileForm(forms.Form):
     display_name = forms.CharField(label=_("Your name"), max_length=80)
     country = forms.ChoiceField(label=_("Country"), choices=Country.choices)
@@ -35,9 +46,4 @@ class ProfileForm(forms.Form):
         return name
 
     def clean_timezone_name(self) -> str:
-        name = self.cleaned_data["timezone_name"].strip()
-        try:
-            zoneinfo.ZoneInfo(name)
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            raise forms.ValidationError(_("Unknown time zone, e.g. Asia/Almaty.")) from None
-        return name
+        return zone_name(self.cleaned_data["timezone_name"], message=_("Unknown time zone, e.g. Asia/Almaty."))

@@ -31,7 +31,9 @@ class AgendaInline(admin.TabularInline):
 class SessionAdmin(admin.ModelAdmin):
     list_display = ["title", "workshop", "order", "starts_at", "groups_open"]
     list_filter = ["workshop"]
-    readonly_fields = ["uuid", "current_item", "groups_open", "timer_ends_at", "timer_label"]
+    # Live state changes through the console (workshops.services publishes it), not here.
+    readonly_fields = ["uuid", "current_item", "groups_open", "timer_ends_at", "timer_label", "message_text",
+                       "message_from", "message_at"]
     inlines = [AgendaInline]
 
 

@@ -4,11 +4,11 @@ home zone), agenda items, join links, breakout rounds and groups."""
 from __future__ import annotations
 
 import datetime as dt
-import zoneinfo
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from participants.forms import zone_name
 from participants.models import Role, Stakeholder
 
 from .models import AgendaItem, BreakoutGroup, BreakoutRound, Session, Workshop
@@ -29,12 +29,7 @@ class WorkshopForm(forms.ModelForm):
                    "contact_persons": forms.Textarea(attrs={"rows": 2})}
 
     def clean_home_timezone(self) -> str:
-        name = self.cleaned_data["home_timezone"].strip()
-        try:
-            zoneinfo.ZoneInfo(name)
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            raise forms.ValidationError(_("Unknown time zone, e.g. Europe/Rome.")) from None
-        return name
+        return zone_name(self.cleaned_data["home_timezone"], message=_("Unknown time zone, e.g. Europe/Rome."))
 
 
 class SessionForm(forms.Form):

@@ -13,6 +13,7 @@ Session ops (client -> server, `{"type": "op", "op": ..., "op_id": ..., "data": 
 | timer.start | {minutes: 1..240, label?: str} | facilitator |
 | timer.stop | {} | facilitator |
 | message.send | {text: 1..500 chars} | facilitator |
+| message.clear | {} | facilitator |
 | groups.open | {round: id} | facilitator |
 | groups.recall | {} | facilitator |
 | group.move | {participant: id, group: id or null (waiting list)} | facilitator |
@@ -21,8 +22,11 @@ Session ops (client -> server, `{"type": "op", "op": ..., "op_id": ..., "data": 
 | signal.done / .help / .clear | {} (own group), {group: id} (facilitator) | participant, rapporteur, facilitator |
 
 Frames (server -> client):
+- the welcome carries the session's state for the bar: agenda, timer, message (the last
+  message to everyone: {text, from, at} | null), group_info, round, choices.
 - session.<id>: {type: "agenda.current", item: {id, title, kind, kind_label, planned_minutes} | null};
   {type: "timer", ends_at: iso | null, label, server_now: iso}; {type: "message", text, from, at};
+  {type: "message.cleared"};
   {type: "groups.opened", round}; {type: "groups.recalled"} -- clients answer the last two
   with {"type": "refresh"} and get a new welcome.
 - participant.<id>: {type: "moved", participant, group: {id, name, video_url, is_rapporteur} | null}
@@ -116,6 +120,7 @@ def _connection(actor: Actor, session: Session) -> Connection:
         if membership else None,
         "agenda": selectors.item_frame(session.current_item),
         "timer": selectors.timer_frame(session),
+        "message": selectors.message_frame(session),
         "round": {"id": round_.pk, "strategy": round_.strategy, "open": round_.opened_at is not None}
         if round_ else None,
         "choices": _choices(round_, actor) if round_ is not None and round_.strategy == "self_select" else [],
@@ -278,6 +283,13 @@ def _message_send(conn: Connection, data: dict[str, Any]) -> dict[str, Any]:
     text = _text(data, "text", max_len=500, required=True)
     _require(conn, permissions.SESSION_RUN)
     services.send_message(session=_session(conn), text=text, sender=_sender_name(conn))
+    return {}
+
+
+@op("message.clear")
+def _message_clear(conn: Connection, data: dict[str, Any]) -> dict[str, Any]:
+    _require(conn, permissions.SESSION_RUN)
+    services.clear_message(session=_session(conn))
     return {}
 
 

@@ -81,6 +81,11 @@ class Session(models.Model):
     groups_open = models.BooleanField(default=False)
     timer_ends_at = models.DateTimeField(null=True, blank=True)
     timer_label = models.CharField(max_length=120, blank=True)
+    # The facilitator's last message to everyone, kept so late joiners and reconnecting
+    # participants see it too; empty when cleared.
+    message_text = models.CharField(max_length=500, blank=True)
+    message_from = models.CharField(max_length=200, blank=True)
+    message_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["workshop", "order", "starts_at"]

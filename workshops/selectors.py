@@ -169,6 +169,14 @@ def timer_frame(session: Session) -> dict[str, Any]:
     }
 
 
+def message_frame(session: Session) -> dict[str, Any] | None:
+    """The facilitator's last message to everyone, or None when there is none."""
+    if not session.message_text:
+        return None
+    return {"text": session.message_text, "from": session.message_from,
+            "at": session.message_at.isoformat() if session.message_at else None}
+
+
 def group_frame(group: BreakoutGroup | None, *, is_rapporteur: bool = False) -> dict[str, Any] | None:
     if group is None:
         return None

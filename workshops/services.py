@@ -243,11 +243,27 @@ def stop_timer(*, session: Session) -> Session:
 
 
 @transaction.atomic
-def send_message(*, session: Session, text: str, sender: str) -> None:
-    """A facilitator's message to everyone (all groups and plenary). Not stored: it is
-    a live nudge ("five minutes left"), not a contribution."""
-    publish(f"session.{session.pk}", {"type": "message", "text": text, "from": sender,
-                                      "at": timezone.now().isoformat()})
+def send_message(*, session: Session, text: str, sender: str) -> Session:
+    """A facilitator's message to everyone (all groups and plenary). The last one is kept
+    on the session so late joiners and reconnecting participants see it in their welcome
+    and on the room page; a new message replaces it."""
+    session.message_text = text
+    session.message_from = sender
+    session.message_at = timezone.now()
+    session.save(update_fields=["message_text", "message_from", "message_at"])
+    publish(f"session.{session.pk}", {"type": "message", **selectors.message_frame(session)})
+    return session
+
+
+@transaction.atomic
+def clear_message(*, session: Session) -> Session:
+    """Take the last message down (it no longer applies); everyone's bar hides it."""
+    session.message_text = ""
+    session.message_from = ""
+    session.message_at = None
+    session.save(update_fields=["message_text", "message_from", "message_at"])
+    publish(f"session.{session.pk}", {"type": "message.cleared"})
+    return session
 
 
 # --- breakout rounds ------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 // when the facilitators' stream says the roster or groups changed, the panel is
 // re-fetched as server-rendered HTML (coalesced).
 import { connectLive } from "./live.js";
+import { errorText } from "./errors.js";
 import { mountSessionBar } from "./session.js";
 
 const gettext = window.gettext || ((s) => s);
@@ -16,15 +17,29 @@ const signals = document.getElementById("signals");
 live.on("welcome", () => { root.dataset.live = "online"; });
 live.on("status", (f) => { if (f.status !== "online") root.dataset.live = f.status; });
 
-function report(err) {
+// What an error means for each op, where the code alone says too little.
+const recalled = gettext("These groups were already recalled. Propose a new round.");
+const OP_ERRORS = {
+  "timer.start": { invalid: gettext("Minutes must be a whole number from 1 to 240.") },
+  "message.send": { invalid: gettext("Write a message of up to 500 characters.") },
+  "groups.open": { conflict: recalled, not_found: gettext("This round is no longer there. Reload the page.") },
+  "groups.recall": { conflict: recalled },
+  "group.move": { conflict: recalled, not_found: gettext("That person or group is no longer there.") },
+  "group.rapporteur": { not_found: gettext("This person is not in the group any more.") },
+};
+
+function report(name, err) {
+  signals.querySelector(".empty")?.remove();
   const li = document.createElement("li");
   li.className = "error";
-  li.textContent = (err && err.message) || gettext("That did not work.");
+  li.dataset.code = (err && err.code) || "";
+  li.textContent = errorText(err, OP_ERRORS[name]);
   signals.prepend(li);
+  refreshPanel(); // what the facilitator saw may be out of date
 }
 
 function op(name, data) {
-  return live.op(name, data).catch(report);
+  return live.op(name, data).catch((err) => { report(name, err); return null; });
 }
 
 let refetchTimer = null;
@@ -77,7 +92,7 @@ document.getElementById("message-form").addEventListener("submit", (event) => {
   event.preventDefault();
   const text = event.target.text.value.trim();
   if (!text) return;
-  op("message.send", { text }).then(() => { event.target.text.value = ""; });
+  op("message.send", { text }).then((ack) => { if (ack) event.target.text.value = ""; });
 });
 
 function showSignal(f) {

@@ -1,6 +1,7 @@
 // The participant's room: the session bar, their group's signals, boards to open,
 // self-select choices. One socket for the tab (live.js).
 import { connectLive } from "./live.js";
+import { errorText } from "./errors.js";
 import { mountSessionBar } from "./session.js";
 
 const gettext = window.gettext || ((s) => s);
@@ -12,6 +13,7 @@ const signalsCard = document.getElementById("signals-card");
 const signalStatus = document.getElementById("signal-status");
 const chooseCard = document.getElementById("choose-card");
 const chooseList = document.getElementById("choose-list");
+const chooseStatus = document.getElementById("choose-status");
 const boardsList = document.getElementById("boards");
 
 function renderBoards(boards) {
@@ -47,8 +49,14 @@ function renderChoices(choices) {
     b.disabled = full;
     if (c.mine) b.classList.add("primary");
     b.addEventListener("click", () => {
-      live.op("group.choose", { group: c.id }).then(() => live.refresh(),
-        (err) => { signalStatus.textContent = err.message; });
+      chooseStatus.textContent = "";
+      live.op("group.choose", { group: c.id }).then(() => live.refresh(), (err) => {
+        chooseStatus.textContent = errorText(err, {
+          conflict: gettext("This group is full, or choosing has closed. Pick another group."),
+          not_found: gettext("That group is no longer there. Pick another one."),
+        });
+        live.refresh(); // fresh places taken
+      });
     });
     chooseList.append(b);
   }
@@ -66,8 +74,14 @@ for (const button of document.querySelectorAll("[data-signal]")) {
   button.addEventListener("click", () => {
     const op = `signal.${button.dataset.signal}`;
     live.op(op, {}).then(
-      () => { signalStatus.textContent = gettext("The facilitator has been told."); },
-      (err) => { signalStatus.textContent = err.message || gettext("That did not work. Try again."); },
+      () => {
+        signalStatus.classList.remove("error-text");
+        signalStatus.textContent = gettext("The facilitator has been told.");
+      },
+      (err) => {
+        signalStatus.classList.add("error-text");
+        signalStatus.textContent = errorText(err, { not_found: gettext("You are not in a running group any more.") });
+      },
     );
   });
 }

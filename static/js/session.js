@@ -1,4 +1,4 @@
-// The live session bar: current agenda item, countdown timer, facilitator messages,
+// The live session bar: current agenda item, countdown timer, the facilitator's last message,
 // "you were moved to group X" with the group's video link, "back to plenary".
 // Shared by the participant's room and the board page, so one tab keeps one socket:
 //   import { connectLive } from "./live.js";
@@ -7,6 +7,8 @@
 //   mountSessionBar(live, document.getElementById("session-bar"));
 // It answers groups.opened / groups.recalled / moved with {"type": "refresh"}, and the
 // server replies with a new welcome (new group stream, new boards).
+
+import { errorText } from "./errors.js";
 
 const gettext = window.gettext || ((s) => s);
 const interpolate = window.interpolate || ((fmt, obj) => fmt.replace(/%\((\w+)\)s/g, (_, k) => obj[k]));
@@ -109,6 +111,28 @@ export function mountSessionBar(live, element) {
     notice.classList.remove("hidden");
   }
 
+  // The last message to everyone comes in the welcome too (late joiners, reconnects);
+  // one the participant dismissed stays dismissed in this tab.
+  const dismissedKey = "sb-dismissed-message";
+  function dismissed(f) {
+    try { return f.at && sessionStorage.getItem(dismissedKey) === f.at; } catch { return false; }
+  }
+  function showMessage(f) {
+    message.replaceChildren();
+    if (!f || !f.text || dismissed(f)) { message.classList.add("hidden"); return; }
+    message.append(el("span", "sb-kicker", f.from ? interpolate(gettext("Message from %(name)s"),
+      { name: f.from }, true) : gettext("Message")), el("span", "sb-message-text", f.text));
+    const close = el("button", "link sb-close", "×");
+    close.type = "button";
+    close.setAttribute("aria-label", gettext("Dismiss"));
+    close.addEventListener("click", () => {
+      message.classList.add("hidden");
+      try { if (f.at) sessionStorage.setItem(dismissedKey, f.at); } catch { /* private mode */ }
+    });
+    message.append(close);
+    message.classList.remove("hidden");
+  }
+
   live.on("status", (f) => setStatus(f.status));
   setStatus(live.status);
 
@@ -118,6 +142,7 @@ export function mountSessionBar(live, element) {
     state.groupsOpen = Boolean(w.session && w.session.groups_open);
     showAgenda(w.agenda || null);
     showTimer(w.timer || null);
+    showMessage(w.message || null);
     showGroup(w.group_info || null);
     if (w.group_info && before !== null && before !== w.group_info.id) {
       flash(interpolate(gettext("You were moved to %(name)s."), { name: w.group_info.name }, true), "moved");
@@ -125,6 +150,8 @@ export function mountSessionBar(live, element) {
       flash(interpolate(gettext("Groups are open: you are in %(name)s."), { name: w.group_info.name }, true), "moved");
     } else if (wasOpen && !state.groupsOpen) {
       flash(gettext("Back to plenary: everyone is together again."), "plenary");
+    } else if (!w.group_info && state.groupsOpen && w.choices && w.choices.length) {
+      flash(gettext("Groups are open: choose your group below."), "waiting");
     } else if (!w.group_info && state.groupsOpen && w.me && w.me.participant && w.me.role !== "observer") {
       flash(gettext("Groups are running: the facilitator will place you in a group shortly."), "waiting");
     } else if (!w.group_info) {
@@ -133,16 +160,10 @@ export function mountSessionBar(live, element) {
   });
   live.on("agenda.current", (f) => showAgenda(f.item));
   live.on("timer", showTimer);
-  live.on("message", (f) => {
-    message.replaceChildren(el("span", "sb-kicker", f.from ? interpolate(gettext("Message from %(name)s"),
-      { name: f.from }, true) : gettext("Message")), el("span", "sb-message-text", f.text));
-    const close = el("button", "link sb-close", "×");
-    close.type = "button";
-    close.setAttribute("aria-label", gettext("Dismiss"));
-    close.addEventListener("click", () => message.classList.add("hidden"));
-    message.append(close);
-    message.classList.remove("hidden");
-  });
+  live.on("message", showMessage);
+  live.on("message.cleared", () => showMessage(null));
+  // Errors not tied to an op (a refused refresh, say); an op's error goes to whoever sent it.
+  live.on("error", (f) => { if (!f.op_id) flash(errorText(f), "error"); });
   live.on("moved", () => live.refresh());
   live.on("groups.opened", () => live.refresh());
   live.on("groups.recalled", () => live.refresh());

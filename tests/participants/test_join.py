@@ -79,7 +79,7 @@ def test_an_observer_link_makes_observers(client):
 
 def test_the_personal_rejoin_link_continues_as_the_same_person_on_another_device(client):
     session = make_session()
-    client.post(f"/j/{make_link(session).token}/", PROFILE)
+    client.post(f"/j/{make_link(session).token}/", {**PROFILE, "language": "en"})
     person = Participant.objects.get()
     other_device = Client()
     response = other_device.get(f"/j/r/{person.rejoin_token}/")
@@ -113,6 +113,17 @@ def test_someone_else_on_a_known_browser_can_join_as_a_new_person(client):
     assert sorted(Participant.objects.values_list("display_name", flat=True)) == ["Aigerim", "Nurlan"]
 
 
+def test_the_room_page_shows_the_facilitators_last_message_to_a_late_joiner(client):
+    session = make_session()
+    services.send_message(session=session, text="Groups start at 10:30", sender="Anna")
+    client.post(f"/j/{make_link(session).token}/", {**PROFILE, "language": "en"})
+    page = client.get(f"/w/s/{session.uuid}/room/").content.decode()
+    assert ('<span class="sb-message-text">Groups start at 10:30</span>' in page,
+            "Message from Anna" in page) == (True, True)
+    services.clear_message(session=session)
+    assert "sb-message-text" not in client.get(f"/w/s/{session.uuid}/room/").content.decode()
+
+
 def test_the_room_is_only_for_people_who_joined_that_session(client):
     session = make_session()
     assert client.get(f"/w/s/{session.uuid}/room/")["Location"] == "/"
@@ -120,7 +131,7 @@ def test_the_room_is_only_for_people_who_joined_that_session(client):
 
 def test_editing_the_profile_keeps_role_and_rejoin_token(client):
     session = make_session()
-    client.post(f"/j/{make_link(session).token}/", PROFILE)
+    client.post(f"/j/{make_link(session).token}/", {**PROFILE, "language": "en"})
     before = Participant.objects.get()
     client.post(f"/j/s/{session.uuid}/profile/", {**PROFILE, "display_name": "Aigerim B.", "language": "en"})
     after = Participant.objects.get()
@@ -146,5 +157,5 @@ def test_a_late_joiner_in_a_manual_round_waits_for_the_facilitator(client):
     session = make_session()
     make_participant(session, "A")
     round_ = services.create_round(session=session, agenda_item=None, strategy="manual", n_groups=2)
-    client.post(f"/j/{make_link(session).token}/", PROFILE)
+    client.post(f"/j/{make_link(session).token}/", {**PROFILE, "language": "en"})
     assert round_.memberships.count() == 0

@@ -14,7 +14,7 @@ import config.asgi
 from participants.models import Participant
 from tests.workshops.factories import make_facilitator, make_item, make_link, make_session
 from workshops import services
-from workshops.models import GroupMembership
+from workshops.models import GroupMembership, Session
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 
@@ -111,6 +111,37 @@ async def test_a_timer_started_by_the_facilitator_reaches_every_participant(any_
     assert (message["text"], message["from"]) == ("Five minutes", "fac")
     await comm.disconnect()
     await fac.disconnect()
+
+
+async def test_a_late_joiner_gets_the_last_message_in_the_welcome_until_the_facilitator_clears_it(any_layer):
+    session = await database_sync_to_async(make_session)()
+    link = await database_sync_to_async(make_link)(session)
+    fac, welcome = await connect(session, await database_sync_to_async(facilitator_cookie)())
+    assert welcome["message"] is None
+    await send_op(fac, "message.send", {"text": "Rapporteurs: two minutes"})
+    comm, welcome = await connect(session, await database_sync_to_async(joined_cookie)(link, "Late"))
+    sent_at = await database_sync_to_async(lambda: Session.objects.get(pk=session.pk).message_at)()
+    assert welcome["message"] == {"text": "Rapporteurs: two minutes", "from": "fac", "at": sent_at.isoformat()}
+
+    ack = await send_op(fac, "message.clear", {}, op_id="o2")
+    assert ack == {"type": "ack", "op_id": "o2"}
+    assert await next_of(comm, "message.cleared") == {"type": "message.cleared"}
+    await comm.send_to(text_data=json.dumps({"type": "refresh"}))
+    assert (await next_of(comm, "welcome"))["message"] is None
+    await comm.disconnect()
+    await fac.disconnect()
+
+
+async def test_a_participant_may_not_clear_the_message():
+    session = await database_sync_to_async(make_session)()
+    link = await database_sync_to_async(make_link)(session)
+    await database_sync_to_async(services.send_message)(session=session, text="Stay", sender="Anna")
+    comm, _ = await connect(session, await database_sync_to_async(joined_cookie)(link, "Alice"))
+    error = await send_op(comm, "message.clear", {})
+    assert (error["code"], error["op_id"]) == ("forbidden", "o1")
+    text = await database_sync_to_async(lambda: Session.objects.get(pk=session.pk).message_text)()
+    assert text == "Stay"
+    await comm.disconnect()
 
 
 async def test_the_current_agenda_item_reaches_participants(any_layer):

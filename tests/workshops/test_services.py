@@ -85,13 +85,31 @@ def test_a_timer_is_one_frame_with_its_end_and_stopping_clears_it(django_capture
     assert (frame["ends_at"], frame["label"]) == (None, "")
 
 
-def test_a_message_goes_to_everyone_in_the_session(django_capture_on_commit_callbacks):
+def test_a_message_goes_to_everyone_in_the_session_and_is_kept_until_the_next_one(django_capture_on_commit_callbacks):
     session = make_session()
     listener = Listener(f"session.{session.pk}")
     with django_capture_on_commit_callbacks(execute=True):
         services.send_message(session=session, text="Five minutes left", sender="Anna")
     [(_, frame)] = listener.frames()
-    assert (frame["type"], frame["text"], frame["from"]) == ("message", "Five minutes left", "Anna")
+    session.refresh_from_db()
+    assert frame == {"type": "message", "text": "Five minutes left", "from": "Anna",
+                     "at": session.message_at.isoformat()}
+    assert (session.message_text, session.message_from) == ("Five minutes left", "Anna")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.send_message(session=session, text="Back in plenary at 11:00", sender="Boris")
+    session.refresh_from_db()
+    assert (session.message_text, session.message_from) == ("Back in plenary at 11:00", "Boris")
+
+
+def test_clearing_the_message_forgets_it_and_tells_everyone(django_capture_on_commit_callbacks):
+    session = make_session()
+    services.send_message(session=session, text="Five minutes left", sender="Anna")
+    listener = Listener(f"session.{session.pk}")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.clear_message(session=session)
+    assert listener.frames() == [(f"session.{session.pk}", {"type": "message.cleared"})]
+    session.refresh_from_db()
+    assert (session.message_text, session.message_from, session.message_at) == ("", "", None)
 
 
 def test_create_round_proposes_balanced_groups_with_video_links_and_leaves_observers_out(settings):

@@ -161,3 +161,26 @@ def test_the_admin_lists_workshop_data_and_revokes_join_links_through_the_servic
     client.post("/admin/workshops/joinlink/", {"action": "revoke", "_selected_action": [link.pk]})
     link.refresh_from_db()
     assert link.revoked_at is not None
+
+
+def test_every_form_page_shows_its_heading_a_way_back_and_a_save_button(fac):
+    session = make_session()
+    workshop = session.workshop
+    item = AgendaItem.objects.create(session=session, title="Panel", kind="panel", planned_minutes=30)
+    round_ = BreakoutRound.objects.create(session=session, strategy="manual")
+    group = BreakoutGroup.objects.create(round=round_, order=1, name="Group 1")
+    pages = {
+        "/w/new/": ("New workshop", None),
+        f"/w/{workshop.slug}/edit/": ("Edit workshop", None),
+        f"/w/{workshop.slug}/sessions/new/": ("New session", f"/w/{workshop.slug}/"),
+        f"/w/{workshop.slug}/sessions/{session.uuid}/edit/": ("Edit session", f"/w/{workshop.slug}/"),
+        f"/w/s/{session.uuid}/agenda/new/": ("New agenda item", f"/w/s/{session.uuid}/"),
+        f"/w/s/{session.uuid}/agenda/{item.pk}/": ("Edit agenda item", f"/w/s/{session.uuid}/"),
+        f"/w/s/{session.uuid}/groups/{group.pk}/": ("Breakout group", f"/w/s/{session.uuid}/console/"),
+    }
+    seen = {}
+    for url, (heading, back) in pages.items():
+        page = fac.get(url).content.decode()
+        seen[url] = (f"<h1>{heading}</h1>" in page, back is None or f'<a href="{back}">' in page,
+                     '<button type="submit" class="primary">Save</button>' in page)
+    assert seen == dict.fromkeys(pages, (True, True, True))
