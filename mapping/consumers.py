@@ -32,17 +32,21 @@ logger = logging.getLogger(__name__)
 CLOSE_UNAUTHENTICATED = 4401
 
 
-#: Seconds between head frames (gap detection) and between coalesced presence frames.
-HEADS_INTERVAL: float = getattr(settings, "BOARD_HEADS_INTERVAL", 15.0)
-PRESENCE_INTERVAL: float = getattr(settings, "BOARD_PRESENCE_INTERVAL", 2.0)
 PRESENCE_TOUCH_INTERVAL = 60.0
 
 
+def _interval(name: str, default: float) -> float:
+    """Seconds between head frames (BOARD_HEADS_INTERVAL, gap detection) and between
+    coalesced presence frames (BOARD_PRESENCE_INTERVAL); read each tick so tests can
+    shorten them."""
+    return float(getattr(settings, name, default))
+
+
 class Ticker:
-    """One per event loop (= per server process): every HEADS_INTERVAL it reads the head
+    """One per event loop (= per server process): every BOARD_HEADS_INTERVAL it reads the head
     seq of every board some local socket follows in ONE query and pushes one pre-encoded
     `head` frame per board to the local subscribers, so clients notice a silently lost
-    event; every PRESENCE_INTERVAL it publishes presence for the boards whose local
+    event; every BOARD_PRESENCE_INTERVAL it publishes presence for the boards whose local
     sockets came or went (coalesced: 1,000 joins make one frame per board per tick)."""
 
     def __init__(self, hub: Hub) -> None:
@@ -74,12 +78,13 @@ class Ticker:
     async def _run(self) -> None:
         since_heads = since_touch = 0.0
         while True:
-            await asyncio.sleep(PRESENCE_INTERVAL)
-            since_heads += PRESENCE_INTERVAL
-            since_touch += PRESENCE_INTERVAL
+            tick = _interval("BOARD_PRESENCE_INTERVAL", 2.0)
+            await asyncio.sleep(tick)
+            since_heads += tick
+            since_touch += tick
             try:
                 await self.flush_presence()
-                if since_heads >= HEADS_INTERVAL:
+                if since_heads >= _interval("BOARD_HEADS_INTERVAL", 15.0):
                     since_heads = 0.0
                     await self.send_heads()
                 if since_touch >= PRESENCE_TOUCH_INTERVAL and self.sockets:

@@ -17,8 +17,10 @@ from workshops.live import Connection
 from . import protocol, selectors, services
 from .models import Board, BoardEvent
 
-#: Replay at most this many events on (re)subscribe; further behind gets a snapshot.
-REPLAY_LIMIT: int = getattr(settings, "BOARD_REPLAY_LIMIT", 500)
+
+def replay_limit() -> int:
+    """Replay at most this many events on (re)subscribe; further behind gets a snapshot."""
+    return getattr(settings, "BOARD_REPLAY_LIMIT", 500)
 
 
 def handles(op: str | None) -> bool:
@@ -48,7 +50,7 @@ def authorise_subscribe(conn: Connection, *, board_id: int) -> list[str]:
 
 def catch_up(conn: Connection, *, board_id: int, since: int | None) -> list[dict[str, Any]]:
     """Exactly the events after `since`, in order, then a `caught_up` frame; or one
-    snapshot when `since` is null, ahead of the head, more than REPLAY_LIMIT behind, or
+    snapshot when `since` is null, ahead of the head, more than replay_limit() behind, or
     before the last change of author mode. Events about others' private notes come as
     seq placeholders.
 
@@ -62,7 +64,7 @@ def catch_up(conn: Connection, *, board_id: int, since: int | None) -> list[dict
         board.session = _board(conn, board_id).session
         access = selectors.board_access(board, conn.actor)
         head = board.head_seq
-        if since is None or since > head or head - since > REPLAY_LIMIT or since < board.mode_changed_seq:
+        if since is None or since > head or head - since > replay_limit() or since < board.mode_changed_seq:
             return [selectors.snapshot(board, access)]
         frames = []
         for event in BoardEvent.objects.filter(board=board, seq__gt=since, seq__lte=head).order_by("seq"):

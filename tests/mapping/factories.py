@@ -40,7 +40,8 @@ def participant(ws: Workshop, name: str = "", **kw) -> Participant:
 
 
 def facilitator_user(username: str = ""):
-    user = get_user_model().objects.create_user(username or f"fac{next(_n)}", password="pw-123456789")
+    # No password: tests sign in with force_login (hashing a password costs ~0.3 s).
+    user = get_user_model().objects.create_user(username or f"fac{next(_n)}", password=None)
     group, _ = Group.objects.get_or_create(name="facilitators")
     user.groups.add(group)
     return user
