@@ -96,6 +96,8 @@ def boards_for(conn: Connection) -> list[dict[str, Any]]:
         mine = board.group_id == group_id if group_id is not None else kind == "plenary"
         if conn.actor.is_facilitator or kind == "input" or mine:
             chosen.append(board)
+    rank = {"plenary": 0, "group": 1, "input": 2}
+    chosen.sort(key=lambda b: (rank[_kind(b)], b.pk))
     return [
         {"id": b.pk, "title": b.title, "url": f"/boards/{b.pk}/", "template": b.template, "kind": _kind(b),
          "group": b.group_id}

@@ -656,7 +656,6 @@ def _provenance(source: Board, note: Note) -> dict[str, Any]:
 def _note_pull(ctx: Ctx, d: dict[str, Any]) -> Outcome:
     """Copy notes (or a whole cluster, with its name) from a group board or an input
     board into this board, with the links among them and their provenance."""
-    _require(ctx.access.pull, "your role may not pull notes")
     target = ctx.board
     source = Board.objects.select_related("session", "group").filter(pk=d["source_board"]).first()
     if source is None or source.pk == target.pk or source.session.workshop_id != target.session.workshop_id:
@@ -664,10 +663,16 @@ def _note_pull(ctx: Ctx, d: dict[str, Any]) -> Outcome:
     if ctx.access.system:
         pass
     elif source.session_id == target.session_id and source.read_only_input:
-        pass  # carried-forward notes may go into any board of the session
+        # Carried-forward notes may go into any board of the session.
+        _require(ctx.access.pull, "your role may not pull notes")
     elif source.session_id == target.session_id and source.group_id is not None and target.group_id is None:
-        if not ctx.access.moderate and not _memberships_ok(source, ctx.access.participant_id):
-            raise ProtocolError("forbidden", "a rapporteur pulls from their own group's board")
+        if not ctx.access.moderate:
+            # A group's rapporteur (by role, or marked so in the group) reports back its notes.
+            membership = GroupMembership.objects.filter(
+                group_id=source.group_id, participant_id=ctx.access.participant_id
+            ).first() if ctx.access.participant_id else None
+            if membership is None or not (ctx.access.pull or membership.is_rapporteur):
+                raise ProtocolError("forbidden", "a rapporteur pulls from their own group's board")
     else:
         raise ProtocolError("forbidden", "pull from a group board or an input board into this session's boards")
     notes = Note.objects.filter(board=source, deleted_at__isnull=True, private=False).select_related("author")
@@ -708,12 +713,6 @@ def _note_pull(ctx: Ctx, d: dict[str, Any]) -> Outcome:
         "cluster": selectors.cluster_dict(new_cluster) if new_cluster else None,
     }
     return Outcome(data, {"ids": [n.pk for n in copies.values()]})
-
-
-def _memberships_ok(board: Board, participant_id: int | None) -> bool:
-    return participant_id is not None and GroupMembership.objects.filter(
-        group_id=board.group_id, participant_id=participant_id
-    ).exists()
 
 
 # -- Presence ----------------------------------------------------------------------------
