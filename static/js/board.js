@@ -390,11 +390,12 @@ function renderInfo() {
   const may = state.me.may || {};
   const open = !info.locked && !info.read_only_input;
   $("add-note").hidden = !may.write || !open;
-  $("board-flags").textContent = [
+  const flags = [
     info.read_only_input ? t("Read-only input from the earlier session") : "",
     info.locked ? t("Locked") : "",
     info.private_until_reveal && !info.revealed ? t("Notes stay private until the facilitator reveals them") : "",
-  ].filter(Boolean).join(" · ");
+  ].filter(Boolean);
+  $("board-flags").textContent = flags.length ? `· ${flags.join(" · ")}` : "";
   $("votes-left").textContent = may.vote ? fmt(t("Votes left: %s of %s"), [state.me.votes_left, info.vote_budget]) : "";
   const cat = $("note-category");
   const value = cat.value;
@@ -431,6 +432,7 @@ async function showView(which) {
   const isMap = which === "map";
   $("map-wrap").classList.toggle("hidden", !isMap);
   $("list").classList.toggle("hidden", isMap);
+  $("legend").classList.toggle("hidden", !isMap);
   $("show-map").setAttribute("aria-pressed", String(isMap));
   $("show-list").setAttribute("aria-pressed", String(!isMap));
   if (isMap) { await ensureMap(); cy.resize(); cy.fit(undefined, 30); }
