@@ -85,3 +85,14 @@ def world(transactional_db) -> World:
 def fast_ticks(settings):
     settings.BOARD_PRESENCE_INTERVAL = 0.1
     settings.BOARD_HEADS_INTERVAL = 0.2
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _no_persistent_connections_in_worker_threads():
+    """The consumer's worker threads keep PostgreSQL connections for CONN_MAX_AGE (60 s),
+    which then block dropping the test database at the end. Closing them after each
+    database_sync_to_async call (as CONN_MAX_AGE=0 does) keeps teardown clean."""
+    from django.db import connections
+
+    connections["default"].settings_dict["CONN_MAX_AGE"] = 0
+    yield
