@@ -122,7 +122,9 @@ function card(note) {
       toggle.setAttribute("aria-expanded", String(open));
       if (open) input.focus();
     });
-    actions.append(vote, unvote, edit, del, toggle);
+    const connect = el("button", { type: "button", className: "connect", "aria-expanded": "false" }, t("Link…"));
+    connect.addEventListener("click", () => toggleConnect(note.id, connect));
+    actions.append(vote, unvote, edit, del, toggle, connect);
     c.append(text, meta, el("p", { className: "note-links" }), actions, comments);
     if (state.info.template === "proposals") {
       const ideas = el("ul", { className: "support-ideas", "aria-label": t("Support ideas") });
@@ -164,7 +166,7 @@ function fillCard(c, note) {
   c.classList.toggle("is-private", !!note.private);
   const myVotes = state.me.votes[String(note.id)] || 0;
   const vote = c.querySelector(".vote");
-  vote.textContent = fmt(t("Vote (%s)"), [note.votes]);
+  vote.textContent = fmt(state.info.template === "proposals" ? t("Support (%s)") : t("Vote (%s)"), [note.votes]);
   vote.setAttribute("aria-label", fmt(t("Vote for this note; it has %s votes, %s of them yours"), [note.votes, myVotes]));
   vote.hidden = !may.vote || note.private;
   vote.disabled = !open;
@@ -172,6 +174,7 @@ function fillCard(c, note) {
   unvote.hidden = !may.vote || myVotes === 0;
   unvote.disabled = !open;
   c.querySelector(".edit").hidden = !(may.moderate || mine) || !open;
+  c.querySelector(".connect").hidden = !may.write || !open || note.private || state.notes.size < 2;
   c.querySelector(".delete").hidden = !(may.moderate || mine) || !open;
   const comments = state.commentsOf(note.id);
   c.querySelector(".comments-toggle").textContent = fmt(t("Comments (%s)"), [comments.length]);
@@ -194,6 +197,39 @@ async function vote_(id, op) {
   if (mine > 0) state.me.votes[key] = mine; else delete state.me.votes[key];
   state.me.votes_left = ack.votes_left;
   render(state, "me");
+}
+
+// Link (or, for a facilitator, merge) without the map: pick the other note from a list.
+// This is also how keyboard and screen-reader users draw links.
+function toggleConnect(id, button) {
+  const c = cards.get(id);
+  const existing = c.querySelector(".connect-form");
+  if (existing) { existing.remove(); button.setAttribute("aria-expanded", "false"); return; }
+  button.setAttribute("aria-expanded", "true");
+  const form = el("form", { className: "connect-form" });
+  const select = el("select", { "aria-label": t("Other note") });
+  for (const other of state.sortedNotes()) {
+    if (other.id === id || other.private) continue;
+    select.append(el("option", { value: String(other.id) }, other.text.length > 70 ? `${other.text.slice(0, 70)}…` : other.text));
+  }
+  const label = el("input", { type: "text", maxLength: 80, "aria-label": t("Link label"), placeholder: t("label, e.g. leads to") });
+  form.append(select, label, el("button", { type: "submit" }, t("Link")));
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    if (!select.value) return;
+    if (await send("link.add", { source: id, target: +select.value, label: label.value.trim() })) {
+      form.remove(); button.setAttribute("aria-expanded", "false"); button.focus();
+    }
+  });
+  if (state.me.may && state.me.may.moderate) {
+    const merge = el("button", { type: "button" }, t("Merge the chosen note into this one"));
+    merge.addEventListener("click", async () => {
+      if (select.value && await send("note.merge", { into: id, from: +select.value })) form.remove();
+    });
+    form.append(merge);
+  }
+  c.querySelector(".note-actions").after(form);
+  select.focus();
 }
 
 function startEdit(id) {

@@ -218,6 +218,18 @@ def test_board_on_a_phone_starts_in_the_list_view_and_adds_a_note(live_url, new_
     page.click("#add-note button[type=submit]")
     page.locator(".board-column", has_text="What worked well").locator(
         ".note-text", has_text="Recorded lessons helped").wait_for()
+    # A link without the map, by keyboard: "Link…", choose the other note, Enter.
+    page.fill("#note-text", "Training teachers first")
+    page.select_option("#note-category", label="What could have helped")
+    page.keyboard.press("Control+Enter")
+    first = _note_id(page, "Recorded lessons helped")
+    _note_id(page, "Training teachers first")  # the real card, not the "saving…" placeholder
+    page.locator(f".note-card[data-note='{first}'] button.connect").focus()
+    page.keyboard.press("Enter")
+    page.keyboard.press("Tab")
+    page.keyboard.type("needs")
+    page.keyboard.press("Enter")
+    page.locator(f".note-card[data-note='{first}'] .note-links", has_text="needs: Training teachers first").wait_for()
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     page.screenshot(path=str(artifacts_dir / "board-phone.png"), full_page=True)
     assert problems == []

@@ -95,4 +95,3 @@ def _no_persistent_connections_in_worker_threads():
     from django.db import connections
 
     connections["default"].settings_dict["CONN_MAX_AGE"] = 0
-    yield
