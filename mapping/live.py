@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 
 from realtime.protocol import ProtocolError
 from workshops.live import Connection
@@ -54,23 +54,29 @@ def catch_up(conn: Connection, *, board_id: int, since: int | None) -> list[dict
     before the last change of author mode. Events about others' private notes come as
     seq placeholders.
 
-    Reads under the board's row lock so the snapshot is exactly the state at its seq
-    (ops hold the same lock while they apply).
+    Reads in one REPEATABLE READ transaction on PostgreSQL (SQLite reads are serialised
+    anyway), so a snapshot is exactly the state at its seq without taking the board's
+    row lock: a thousand people subscribing at once never hold up the ops.
     """
+    board = _board(conn, board_id)
+    outermost = not connection.in_atomic_block
     with transaction.atomic():
-        board = Board.objects.select_for_update().filter(pk=board_id).first()
-        if board is None:
+        if outermost and connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        fresh = Board.objects.filter(pk=board_id).first()
+        if fresh is None:
             raise ProtocolError("not_found", "no such board")
-        board.session = _board(conn, board_id).session
-        access = selectors.board_access(board, conn.actor)
-        head = board.head_seq
-        if since is None or since > head or head - since > replay_limit() or since < board.mode_changed_seq:
-            return [selectors.snapshot(board, access)]
+        fresh.session, fresh.group = board.session, board.group
+        access = selectors.board_access(fresh, conn.actor)
+        head = fresh.head_seq
+        if since is None or since > head or head - since > replay_limit() or since < fresh.mode_changed_seq:
+            return [selectors.snapshot(fresh, access)]
         frames = []
-        for event in BoardEvent.objects.filter(board=board, seq__gt=since, seq__lte=head).order_by("seq"):
+        for event in BoardEvent.objects.filter(board=fresh, seq__gt=since, seq__lte=head).order_by("seq"):
             visible = event.private_to_id is None or access.moderate or event.private_to_id == access.participant_id
             frames.append(services.event_frame(event) if visible else services.placeholder_frame(event))
-        frames.append({"type": "caught_up", "board": board.pk, "seq": head, "me": selectors.my_state(board, access)})
+        frames.append({"type": "caught_up", "board": fresh.pk, "seq": head, "me": selectors.my_state(fresh, access)})
         return frames
 
 

@@ -196,11 +196,10 @@ def apply_op(*, board: Board | int, actor: Actor | None, op: str, op_id: str, da
     participant_id = actor.participant_id if actor else None
     user_id = actor.user_id if actor else None
     with transaction.atomic():
-        locked = Board.objects.select_for_update().filter(pk=board_id).first()
+        # Lock only the board row (of=self), not the joined session.
+        locked = Board.objects.select_for_update(of=("self",)).select_related("session").filter(pk=board_id).first()
         if locked is None:
             raise ProtocolError("not_found", "no such board")
-        # select_for_update with select_related would lock the joined rows too.
-        locked.session = Session.objects.get(pk=locked.session_id)
         access = selectors.board_access(locked, actor)
         if op_id:
             prior = BoardEvent.objects.filter(
