@@ -181,3 +181,36 @@ async def test_two_clients_editing_one_note_end_with_the_database_state(world: W
     finally:
         await a.close()
         await b.close()
+
+
+async def test_concurrent_writers_get_consecutive_seqs_and_everyone_sees_every_event_once_in_order(
+        world: World, any_layer):
+    import asyncio
+
+    board = world.board.pk
+    clients = []
+    try:
+        for who in ("p1", "p2", "fac", "p1"):
+            ws, _ = await connect(world.session.uuid, world.cookies[who])
+            [snap] = await ws.subscribe(board)
+            clients.append((ws, snap))
+        start = clients[0][1]["seq"]
+
+        async def write(ws, n):
+            return [await ws.op(board, "note.add", {"text": f"{id(ws)}-{i}"}) for i in range(n)]
+
+        results = await asyncio.gather(*(write(ws, 6) for ws, _ in clients))
+        seqs = sorted(ack["seq"] for acks in results for ack in acks)
+        assert seqs == list(range(start + 1, start + 25))
+        for ws, snap in clients:
+            received = [await ws.event(board, seq) for seq in seqs]
+            await ws.nothing_more(lambda f: f["type"] == "event")
+            state = snap
+            for frame in received:
+                state = apply_event(state, frame)
+            assert len(state["notes"]) == len(snap["notes"]) + 24
+        fresh = await database_sync_to_async(fresh_snapshot)(board, world.actor("p2"))
+        assert shared(state) == shared(fresh)
+    finally:
+        for ws, _ in clients:
+            await ws.close()
