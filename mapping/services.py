@@ -86,6 +86,14 @@ def create_board(
 
 
 @transaction.atomic
+def ensure_plenary_board(*, session: Session, template: str = Board.Template.CONCEPT_MAP, title: str = "") -> Board:
+    """The session's (first) plenary board, created with `template` if it has none yet;
+    idempotent, for the console and the demo loader."""
+    board = Board.objects.filter(session=session, group__isnull=True, read_only_input=False).order_by("id").first()
+    return board or create_board(session=session, template=template, title=title)
+
+
+@transaction.atomic
 def ensure_group_boards(*, round: BreakoutRound, template: str | None = None) -> list[Board]:
     """One board per group of `round` (idempotent: existing group boards are kept).
     The lead calls it when groups open. The template defaults to the session's plenary

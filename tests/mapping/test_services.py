@@ -32,6 +32,15 @@ def test_templates_create_the_seed_categories():
     }
 
 
+def test_ensure_plenary_board_is_idempotent_and_ignores_group_and_input_boards():
+    sess = f.session()
+    _, (group,) = f.breakout(sess, ["A"])
+    services.create_board(session=sess, group=group, template="reflection")
+    board = services.ensure_plenary_board(session=sess, template="proposals")
+    assert services.ensure_plenary_board(session=sess) == board
+    assert (board.template, board.group_id, board.title) == ("proposals", None, "Regional cooperation proposals")
+
+
 def test_ensure_group_boards_makes_one_board_per_group_once():
     sess = f.session()
     services.create_board(session=sess, template=Board.Template.REFLECTION)
