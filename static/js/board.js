@@ -477,6 +477,11 @@ async function showView(which) {
 
 $("show-map").addEventListener("click", () => showView("map"));
 $("show-list").addEventListener("click", () => showView("list"));
+$("skip-to-list").addEventListener("click", async () => {
+  await showView("list");
+  const first = $("list").querySelector("button, textarea, input");
+  ($("note-text").closest("form").hidden ? first : $("note-text"))?.focus();
+});
 $("fit").addEventListener("click", () => cy && cy.fit(undefined, 30));
 $("zoom-in").addEventListener("click", () => cy && cy.zoom({ level: cy.zoom() * 1.25, renderedPosition: { x: cy.width() / 2, y: cy.height() / 2 } }));
 $("zoom-out").addEventListener("click", () => cy && cy.zoom({ level: cy.zoom() / 1.25, renderedPosition: { x: cy.width() / 2, y: cy.height() / 2 } }));
