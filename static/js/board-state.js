@@ -149,29 +149,59 @@ export class BoardState {
 }
 
 // Ties a BoardState to the shared socket: subscribe with the last seq, apply events,
-// ask for replay on a gap or a head ahead of us. `onChange(state, why)` re-renders.
+// ask for replay on a gap or a head ahead of us. `onChange(state, why, frame)` re-renders.
+// Two ops committed a few milliseconds apart may be delivered in the opposite order, so
+// an event ahead of the next seq waits briefly for the missing one before we ask for replay.
+const REORDER_WAIT_MS = 700;
+
 export function followBoard(live, boardId, onChange) {
   const state = new BoardState(boardId);
   let resyncing = false;
   let headTimer = null;
+  let gapTimer = null;
+  const early = new Map(); // seq -> event that arrived before its predecessors
   const resubscribe = () => {
+    clearTimeout(gapTimer);
+    gapTimer = null;
     if (resyncing) return;
     resyncing = true;
     live.send({ type: "subscribe", board: boardId, since: state.seq });
   };
+  const drain = () => {
+    while (state.seq !== null && early.has(state.seq + 1)) {
+      const next = early.get(state.seq + 1);
+      early.delete(state.seq + 1);
+      if (state.apply(next) === "applied" && next.op !== "hidden") onChange(state, next.op, next);
+    }
+    for (const [seq, ev] of [...early]) {
+      if (seq > state.seq) continue;
+      early.delete(seq); // already applied, or a full event for a seq seen as a placeholder
+      if (state.apply(ev) === "applied") onChange(state, ev.op, ev);
+    }
+    if (!early.size) { clearTimeout(gapTimer); gapTimer = null; }
+    else if (!gapTimer && !resyncing) gapTimer = setTimeout(resubscribe, REORDER_WAIT_MS);
+  };
   live.on("snapshot", (f) => {
     if (f.board !== boardId) return;
-    resyncing = false; state.loadSnapshot(f); onChange(state, "snapshot");
+    resyncing = false; state.loadSnapshot(f); onChange(state, "snapshot"); drain();
   });
   live.on("caught_up", (f) => {
     if (f.board !== boardId) return;
-    resyncing = false; state.setMe(f.me); onChange(state, "me");
+    resyncing = false; state.setMe(f.me); onChange(state, "me"); drain();
   });
   live.on("event", (f) => {
     if (f.board !== boardId) return;
     const result = state.apply(f);
-    if (result === "gap") resubscribe();
-    else if (result === "applied") onChange(state, f.op, f);
+    if (result === "gap") {
+      if (early.size > 2000) early.clear(); // far behind: the replay will bring them
+      if (f.op !== "hidden" || !early.has(f.seq)) early.set(f.seq, f); // a full event beats its placeholder
+      if (!gapTimer && !resyncing && state.seq !== null) gapTimer = setTimeout(resubscribe, REORDER_WAIT_MS);
+      return;
+    }
+    if (result === "applied") {
+      if (f.op !== "hidden") onChange(state, f.op, f); // a placeholder changes nothing to show
+      drain();
+    }
   });
   live.on("head", (f) => {
     if (f.board !== boardId || state.seq === null || f.seq <= state.seq) return;

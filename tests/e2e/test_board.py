@@ -233,3 +233,50 @@ def test_board_on_a_phone_starts_in_the_list_view_and_adds_a_note(live_url, new_
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     page.screenshot(path=str(artifacts_dir / "board-phone.png"), full_page=True)
     assert problems == []
+
+
+FAKE_LIVE = """
+async () => {
+  const { followBoard } = await import('/static/js/board-state.js');
+  const handlers = {};
+  const sent = [];
+  const live = {
+    on: (type, fn) => { (handlers[type] = handlers[type] || []).push(fn); },
+    send: (frame) => sent.push(frame),
+    subscribeBoard: (board, since) => sent.push({type: 'subscribe', board, since: since()}),
+  };
+  const emit = (frame) => (handlers[frame.type] || []).forEach((fn) => fn(frame));
+  const applied = [];
+  const state = followBoard(live, 7, (s, why) => applied.push([why, s.seq]));
+  const note = (id, text) => ({id, text, category: null, cluster: null, parent: null, colour: '', x: 0, y: 0,
+                               author: {}, private: false, provenance: {}, votes: 0});
+  emit({type: 'snapshot', board: 7, seq: 10, info: {}, categories: [], clusters: [], notes: [], links: [],
+        comments: [], me: {notes: [], votes: {}, votes_left: 5, may: {}}});
+  // 12 arrives before 11: held, then both applied in order.
+  emit({type: 'event', board: 7, seq: 12, op: 'note.add', data: {note: note(2, 'second')}});
+  emit({type: 'event', board: 7, seq: 11, op: 'note.add', data: {note: note(1, 'first')}});
+  // A placeholder first, then the full event for the same seq (an author's own private note).
+  emit({type: 'event', board: 7, seq: 13, op: 'hidden'});
+  emit({type: 'event', board: 7, seq: 13, op: 'note.add', data: {note: note(3, 'mine')}});
+  emit({type: 'event', board: 7, seq: 12, op: 'note.add', data: {note: note(2, 'second')}});
+  const before = sent.length;
+  // 15 without 14: after the wait, ask for replay from 13.
+  emit({type: 'event', board: 7, seq: 15, op: 'note.add', data: {note: note(5, 'late')}});
+  await new Promise((r) => setTimeout(r, 900));
+  return {applied, seq: state.seq, texts: [...state.notes.values()].map((n) => n.text),
+          resubscribe: sent.slice(before)};
+}
+"""
+
+
+@pytest.mark.django_db(transaction=True)
+def test_board_state_reorders_early_events_and_asks_for_replay_when_a_gap_stays(live_url, new_context):
+    page = new_context().new_page()
+    page.goto(live_url + "/")
+    result = page.evaluate(FAKE_LIVE)
+    assert result == {
+        "applied": [["snapshot", 10], ["note.add", 11], ["note.add", 12], ["note.add", 13]],
+        "seq": 13,
+        "texts": ["first", "second", "mine"],
+        "resubscribe": [{"type": "subscribe", "board": 7, "since": 13}],
+    }
