@@ -122,7 +122,7 @@ function card(note) {
       toggle.setAttribute("aria-expanded", String(open));
       if (open) input.focus();
     });
-    const connect = el("button", { type: "button", className: "connect", "aria-expanded": "false" }, t("Link…"));
+    const connect = el("button", { type: "button", className: "connect", "aria-expanded": "false" }, t("Link or group…"));
     connect.addEventListener("click", () => toggleConnect(note.id, connect));
     actions.append(vote, unvote, edit, del, toggle, connect);
     c.append(text, meta, el("p", { className: "note-links" }), actions, comments);
@@ -174,7 +174,7 @@ function fillCard(c, note) {
   unvote.hidden = !may.vote || myVotes === 0;
   unvote.disabled = !open;
   c.querySelector(".edit").hidden = !(may.moderate || mine) || !open;
-  c.querySelector(".connect").hidden = !may.write || !open || note.private || state.notes.size < 2;
+  c.querySelector(".connect").hidden = !may.write || !open || note.private;
   c.querySelector(".delete").hidden = !(may.moderate || mine) || !open;
   const comments = state.commentsOf(note.id);
   c.querySelector(".comments-toggle").textContent = fmt(t("Comments (%s)"), [comments.length]);
@@ -203,8 +203,8 @@ async function vote_(id, op) {
 // This is also how keyboard and screen-reader users draw links.
 function toggleConnect(id, button) {
   const c = cards.get(id);
-  const existing = c.querySelector(".connect-form");
-  if (existing) { existing.remove(); button.setAttribute("aria-expanded", "false"); return; }
+  const existing = c.querySelectorAll(".connect-form");
+  if (existing.length) { existing.forEach((f) => f.remove()); button.setAttribute("aria-expanded", "false"); return; }
   button.setAttribute("aria-expanded", "true");
   const form = el("form", { className: "connect-form" });
   const select = el("select", { "aria-label": t("Other note") });
@@ -218,7 +218,9 @@ function toggleConnect(id, button) {
     e.preventDefault();
     if (!select.value) return;
     if (await send("link.add", { source: id, target: +select.value, label: label.value.trim() })) {
-      form.remove(); button.setAttribute("aria-expanded", "false"); button.focus();
+      c.querySelectorAll(".connect-form").forEach((f) => f.remove());
+      button.setAttribute("aria-expanded", "false");
+      button.focus();
     }
   });
   if (state.me.may && state.me.may.moderate) {
@@ -228,7 +230,35 @@ function toggleConnect(id, button) {
     });
     form.append(merge);
   }
-  c.querySelector(".note-actions").after(form);
+  // Group into a cluster: an existing one, or a new one by name.
+  const clusterForm = el("form", { className: "connect-form cluster-form" });
+  const clusters = el("select", { "aria-label": t("Cluster") });
+  clusters.append(el("option", { value: "" }, t("New cluster…")));
+  for (const cl of [...state.clusters.values()].sort((a, b) => a.id - b.id)) {
+    const o = el("option", { value: String(cl.id) }, cl.name);
+    if (cl.id === state.notes.get(id).cluster) o.selected = true;
+    clusters.append(o);
+  }
+  const name = el("input", { type: "text", maxLength: 120, "aria-label": t("Name of the new cluster"), placeholder: t("Name of the new cluster") });
+  const syncName = () => { name.hidden = clusters.value !== ""; };
+  clusters.addEventListener("change", syncName);
+  syncName();
+  clusterForm.append(clusters, name, el("button", { type: "submit" }, t("Put in cluster")));
+  if (state.notes.get(id).cluster) {
+    const out = el("button", { type: "button" }, t("Take out of cluster"));
+    out.addEventListener("click", async () => {
+      if (await send("cluster.assign", { cluster: null, notes: [id] })) { form.remove(); clusterForm.remove(); }
+    });
+    clusterForm.append(out);
+  }
+  clusterForm.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const ok = clusters.value
+      ? await send("cluster.assign", { cluster: +clusters.value, notes: [id] })
+      : name.value.trim() && await send("cluster.add", { name: name.value.trim(), notes: [id] });
+    if (ok) { form.remove(); clusterForm.remove(); button.setAttribute("aria-expanded", "false"); button.focus(); }
+  });
+  c.querySelector(".note-actions").after(form, clusterForm);
   select.focus();
 }
 

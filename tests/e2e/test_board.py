@@ -230,6 +230,11 @@ def test_board_on_a_phone_starts_in_the_list_view_and_adds_a_note(live_url, new_
     page.keyboard.type("needs")
     page.keyboard.press("Enter")
     page.locator(f".note-card[data-note='{first}'] .note-links", has_text="needs: Training teachers first").wait_for()
+    # ...and group it into a new cluster the same way.
+    page.locator(f".note-card[data-note='{first}'] button.connect").click()
+    page.locator(f".note-card[data-note='{first}'] .cluster-form input").fill("Lessons")
+    page.locator(f".note-card[data-note='{first}'] .cluster-form button[type=submit]").click()
+    page.locator(f".note-card[data-note='{first}'] .note-meta", has_text="cluster: Lessons").wait_for()
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     page.screenshot(path=str(artifacts_dir / "board-phone.png"), full_page=True)
     assert problems == []
