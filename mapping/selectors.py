@@ -195,11 +195,17 @@ def my_state(board: Board, access: Access) -> dict[str, Any]:
         )
         votes = {str(row["note_id"]): row["n"] for row in rows}
     used = sum(votes.values())
+    pull = access.pull
+    if not pull and board.group_id is not None and access.participant_id is not None:
+        # A group's rapporteur reports its notes back into plenary (see note.pull).
+        pull = GroupMembership.objects.filter(
+            group_id=board.group_id, participant_id=access.participant_id, is_rapporteur=True
+        ).exists()
     return {
         "notes": mine,
         "votes": votes,
         "votes_left": max(board.vote_budget - used, 0),
-        "may": {"write": access.write, "vote": access.vote, "moderate": access.moderate, "pull": access.pull},
+        "may": {"write": access.write, "vote": access.vote, "moderate": access.moderate, "pull": pull},
     }
 
 

@@ -65,6 +65,11 @@ def board_page(request: HttpRequest, board_id: int) -> HttpResponse:
     board, actor, access = access_board(request, board_id)
     config = _page_config(board.session, [board])
     config["template"] = board.template
+    plenary = None
+    if board.group_id is not None:
+        plenary = Board.objects.filter(session=board.session, group__isnull=True, read_only_input=False).order_by(
+            "id").values_list("id", flat=True).first()
+    config["plenary"] = plenary
     return render(request, "mapping/board.html", {
         "board": board, "session": board.session, "workshop": board.session.workshop, "access": access,
         "config": config,

@@ -124,7 +124,9 @@ function card(note) {
     });
     const connect = el("button", { type: "button", className: "connect", "aria-expanded": "false" }, t("Link or group…"));
     connect.addEventListener("click", () => toggleConnect(note.id, connect));
-    actions.append(vote, unvote, edit, del, toggle, connect);
+    const pullBtn = el("button", { type: "button", className: "pull" }, t("Pull into plenary"));
+    pullBtn.addEventListener("click", () => pullToPlenary(note.id, pullBtn));
+    actions.append(vote, unvote, edit, del, toggle, connect, pullBtn);
     c.append(text, meta, el("p", { className: "note-links" }), actions, comments);
     if (state.info.template === "proposals") {
       const ideas = el("ul", { className: "support-ideas", "aria-label": t("Support ideas") });
@@ -175,6 +177,7 @@ function fillCard(c, note) {
   unvote.disabled = !open;
   c.querySelector(".edit").hidden = !(may.moderate || mine) || !open;
   c.querySelector(".connect").hidden = !may.write || !open || note.private;
+  c.querySelector(".pull").hidden = !may.pull || !config.plenary || note.private || note.parent !== null;
   c.querySelector(".delete").hidden = !(may.moderate || mine) || !open;
   const comments = state.commentsOf(note.id);
   c.querySelector(".comments-toggle").textContent = fmt(t("Comments (%s)"), [comments.length]);
@@ -197,6 +200,31 @@ async function vote_(id, op) {
   if (mine > 0) state.me.votes[key] = mine; else delete state.me.votes[key];
   state.me.votes_left = ack.votes_left;
   render(state, "me");
+}
+
+// A rapporteur (or facilitator) copies a note of the group's board into the plenary
+// board. The socket does not follow the plenary board, so this goes over HTTP to the
+// same apply_op (POST /boards/<plenary>/ops/).
+async function pullToPlenary(id, button) {
+  const csrf = (document.cookie.match(/(?:^|; )csrftoken=([^;]+)/) || [])[1] || "";
+  const opId = globalThis.crypto && crypto.randomUUID ? crypto.randomUUID() : `${Date.now()}-${id}`;
+  setPending(1);
+  button.disabled = true;
+  try {
+    const response = await fetch(`/boards/${config.plenary}/ops/`, {
+      method: "POST", credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": decodeURIComponent(csrf) },
+      body: JSON.stringify({ op: "note.pull", op_id: opId, data: { source_board: BOARD, notes: [id] } }),
+    });
+    const frame = await response.json();
+    if (frame.type === "error") showError(frame);
+    else button.textContent = t("Pulled into plenary");
+  } catch {
+    showError({ code: "internal" });
+  } finally {
+    setPending(-1);
+    button.disabled = false;
+  }
 }
 
 // Link (or, for a facilitator, merge) without the map: pick the other note from a list.

@@ -285,3 +285,32 @@ def test_board_state_reorders_early_events_and_asks_for_replay_when_a_gap_stays(
         "texts": ["first", "second", "mine"],
         "resubscribe": [{"type": "subscribe", "board": 7, "since": 13}],
     }
+
+
+@pytest.mark.django_db(transaction=True)
+def test_rapporteur_pulls_a_note_from_the_group_board_into_plenary(live_url, new_context):
+    from mapping.models import Note
+
+    def setup():
+        sess = f.session()
+        plenary = services.create_board(session=sess, template=Board.Template.CONCEPT_MAP)
+        rnd, (group,) = f.breakout(sess, ["Group A"])
+        [board] = services.ensure_group_boards(round=rnd)
+        rapporteur = f.participant(sess.workshop, "Cholpon", country="KG", stakeholder="teacher")
+        f.member(group, rapporteur, rapporteur=True)
+        services.apply_op(board=board, actor=f.actor(rapporteur), op="note.add", op_id="",
+                          data={"text": "Peer support networks"})
+        return plenary, board, rapporteur
+
+    plenary, board, rapporteur = _in_thread(setup)
+    problems: list[str] = []
+    page = _open(_participant_context(new_context, live_url, rapporteur, **DESKTOP), f"{live_url}/boards/{board.pk}/",
+                 problems)
+    page.click("#show-list")
+    button = page.locator(".note-card", has_text="Peer support networks").locator("button.pull")
+    button.click()
+    page.locator("button.pull", has_text="Pulled into plenary").wait_for()
+    copy = Note.objects.get(board=plenary)
+    assert (copy.text, copy.provenance["group"], copy.provenance["name"]) == (
+        "Peer support networks", "Group A", "Cholpon")
+    assert problems == []
