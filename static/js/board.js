@@ -469,6 +469,27 @@ function syncMap() {
   });
 }
 
+// Where a note added from the map goes: the free spot nearest the middle of the view,
+// so a new note never hides another one.
+function freeSpot() {
+  const ext = cy.extent();
+  const cx = ext.x1 + ext.w / 2;
+  const cy0 = ext.y1 + ext.h / 2;
+  const boxes = cy.nodes().map((n) => n.boundingBox());
+  const W = 100; const H = 45; // half the size of a note, plus a margin
+  const free = (x, y) => boxes.every((b) => x + W < b.x1 || x - W > b.x2 || y + H < b.y1 || y - H > b.y2);
+  for (let ring = 0; ring < 12; ring += 1) {
+    const steps = Math.max(1, ring * 8);
+    for (let i = 0; i < steps; i += 1) {
+      const a = (2 * Math.PI * i) / steps;
+      const x = Math.round(cx + Math.cos(a) * ring * 110);
+      const y = Math.round(cy0 + Math.sin(a) * ring * 70);
+      if (free(x, y)) return { x, y };
+    }
+  }
+  return { x: Math.round(cx), y: Math.round(cy0) };
+}
+
 function endLinkMode() {
   linkMode = false;
   linkSource = null;
@@ -565,11 +586,7 @@ $("add-note").addEventListener("submit", async (e) => {
   if (!text) return;
   const data = { text };
   if ($("note-category").value) data.category = +$("note-category").value;
-  if (cy && view === "map") {
-    const ext = cy.extent();
-    data.x = Math.round(ext.x1 + ext.w / 2 + (Math.random() - 0.5) * 120);
-    data.y = Math.round(ext.y1 + ext.h / 2 + (Math.random() - 0.5) * 80);
-  }
+  if (cy && view === "map") Object.assign(data, freeSpot());
   area.value = "";
   const temp = el("li", { className: "note-card is-temp", "aria-busy": "true" });
   temp.append(el("p", { className: "note-text" }, text), el("p", { className: "note-meta" }, t("saving…")));

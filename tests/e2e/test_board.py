@@ -18,14 +18,22 @@ from tests.mapping import factories as f
 
 pytestmark = pytest.mark.e2e
 
-DESKTOP = {"viewport": {"width": 1280, "height": 860}}
+DESKTOP = {"viewport": {"width": 1280, "height": 1000}}
 
 
 def _in_thread(fn):
     """Run set-up (services publish after commit through async_to_sync) in a thread
     without an event loop: Playwright's sync API keeps one running in this thread."""
+    from django.db import connection
+
+    def run():
+        try:
+            return fn()
+        finally:
+            connection.close()  # this thread's own connection; left open it blocks dropping the test database
+
     with ThreadPoolExecutor(1) as pool:
-        return pool.submit(fn).result()
+        return pool.submit(run).result()
 
 
 def _participant_context(new_context, base: str, participant, **kwargs):
@@ -108,6 +116,7 @@ def test_two_people_see_each_others_note_link_and_vote_within_a_second(live_url,
                              arg=new_id)
     target = _note_id(page_b, "Online pedagogy training for teachers")
     page_a.click("#fit")
+    page_a.locator("#map").scroll_into_view_if_needed()
     page_a.click("#draw-link")
     page_a.fill("#link-label", "leads to")
     _click_note_on_map(page_a, new_id)
