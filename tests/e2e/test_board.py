@@ -146,6 +146,12 @@ def test_two_people_see_each_others_note_link_and_vote_within_a_second(live_url,
     assert page_b.locator(".note-card img").count() == 0
     page_b.wait_for_timeout(300)
 
+    page_a.click("#show-map")
+    page_a.click("#fit")
+    page_a.wait_for_timeout(300)
+    page_a.screenshot(path=str(artifacts_dir / "concept-map.png"), full_page=True)
+    page_b.screenshot(path=str(artifacts_dir / "board-list.png"), full_page=True)
+
     # A refused op is rolled back with the error shown and nothing typed lost.
     page_a.fill("#note-text", "x" * 10)
     page_a.evaluate("() => { document.getElementById('note-text').removeAttribute('maxlength'); }")
@@ -154,11 +160,6 @@ def test_two_people_see_each_others_note_link_and_vote_within_a_second(live_url,
     page_a.locator("#board-error", has_text="at most 500 characters").wait_for(timeout=2000)
     assert page_a.input_value("#note-text") == "y" * 501
 
-    page_a.click("#show-map")
-    page_a.click("#fit")
-    page_a.wait_for_timeout(300)
-    page_a.screenshot(path=str(artifacts_dir / "concept-map.png"), full_page=True)
-    page_b.screenshot(path=str(artifacts_dir / "board-list.png"), full_page=True)
     assert problems == []
 
 
