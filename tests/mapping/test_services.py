@@ -200,3 +200,13 @@ def test_snapshot_query_count_does_not_grow_with_notes(n):
         snap = selectors.snapshot(board, access)
     assert len(snap["notes"]) == n
     assert len(queries) == 7
+
+
+def test_heads_for_many_boards_take_one_query():
+    sess = f.session()
+    boards = [services.create_board(session=sess, template="blank") for _ in range(3)]
+    services.apply_op(board=boards[1], actor=None, op="note.add", op_id="", data={"text": "x"})
+    with CaptureQueriesContext(connection) as queries:
+        heads = live.heads([b.pk for b in boards])
+    assert heads == {str(boards[0].pk): 0, str(boards[1].pk): 1, str(boards[2].pk): 0}
+    assert len(queries) == 1
