@@ -18,9 +18,10 @@ from realtime.protocol import ProtocolError
 from .models import Board, Note
 
 COLOUR_RE = re.compile(r"^#[0-9a-fA-F]{6}$")
-# C0 controls other than tab and newline, DEL, and NUL: PostgreSQL refuses NUL, and
-# the others only ever arrive by accident or malice.
-CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+# C0 controls other than tab and newline, DEL, NUL and lone surrogates (valid in JSON
+# escapes, not encodable in UTF-8): PostgreSQL refuses NUL and surrogates, and the others
+# only ever arrive by accident or malice.
+CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff]")
 MAX_COORD = 1_000_000.0
 MAX_IDS = 200
 
@@ -194,7 +195,8 @@ def validate(op: str, data: dict[str, Any]) -> dict[str, Any]:
     clean: dict[str, Any] = {}
     for key in data:
         if key not in schema:
-            errors[str(key)[:40]] = "unknown field"
+            # Echo the key safely: a lone surrogate would make the error frame unsendable.
+            errors[str(key)[:40].encode("utf-8", "backslashreplace").decode()] = "unknown field"
     for key, spec in schema.items():
         if key not in data:
             if spec.required:

@@ -64,6 +64,14 @@ async def test_op_errors_name_the_op_id_and_code(world: World):
                                  "extra": "unknown field"}
         too_long = await ws.op(board, "note.add", {"text": "y" * 501})
         assert too_long["fields"] == {"text": "at most 500 characters"}
+        # Lone surrogates are valid JSON escapes but not UTF-8: refused, never an internal error.
+        envelope = '{"type":"op","op_id":"%s","op":"note.add","board":' + str(board) + ',"data":%s}'
+        await ws.send_text(envelope % ("sur", '{"text":"a\\ud800b"}'))
+        surrogate = await ws.take(lambda f: f.get("op_id") == "sur")
+        assert (surrogate["code"], surrogate["fields"]) == ("invalid", {"text": "control characters are not allowed"})
+        await ws.send_text(envelope % ("sk", '{"\\udc00":1,"text":"k"}'))
+        bad_key = await ws.take(lambda f: f.get("op_id") == "sk")
+        assert (bad_key["code"], bad_key["fields"]) == ("invalid", {"\\udc00": "unknown field"})
         assert error(await ws.op(board, "note.edit", {"id": 999999, "text": "z"}, op_id="e-nf")) == (
             "not_found", "e-nf")
         assert error(await ws.op(board, "board.lock", {}, op_id="e-fb")) == ("forbidden", "e-fb")
