@@ -8,22 +8,104 @@ process hub (realtime.hub) writes them straight into this socket's outbox.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
+import uuid
+import weakref
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
 
 from realtime.broadcast import encode
-from realtime.hub import Outbox, get_hub
+from realtime.hub import Hub, Outbox, get_hub
 from realtime.protocol import Frame, ProtocolError, error_frame, parse_frame
 from workshops import live
 
 from . import live as board_live
+from . import services
 
 logger = logging.getLogger(__name__)
 
 # Close codes sent after an error frame when the socket cannot be used at all.
 CLOSE_UNAUTHENTICATED = 4401
+
+
+PRESENCE_TOUCH_INTERVAL = 60.0
+
+
+def _interval(name: str, default: float) -> float:
+    """Seconds between head frames (BOARD_HEADS_INTERVAL, gap detection) and between
+    coalesced presence frames (BOARD_PRESENCE_INTERVAL); read each tick so tests can
+    shorten them."""
+    return float(getattr(settings, name, default))
+
+
+class Ticker:
+    """One per event loop (= per server process): every BOARD_HEADS_INTERVAL it reads the head
+    seq of every board some local socket follows in ONE query and pushes one pre-encoded
+    `head` frame per board to the local subscribers, so clients notice a silently lost
+    event; every BOARD_PRESENCE_INTERVAL it publishes presence for the boards whose local
+    sockets came or went (coalesced: 1,000 joins make one frame per board per tick)."""
+
+    def __init__(self, hub: Hub) -> None:
+        self.hub = hub
+        self.dirty: set[int] = set()
+        self.sockets: dict[str, set[int]] = {}
+        self._task = asyncio.get_running_loop().create_task(self._run())
+
+    def board_ids(self) -> list[int]:
+        ids = []
+        for stream in self.hub.streams:
+            parts = stream.split(".")
+            if len(parts) == 2 and parts[0] == "board" and parts[1].isdigit():
+                ids.append(int(parts[1]))
+        return ids
+
+    async def send_heads(self) -> None:
+        ids = self.board_ids()
+        if not ids:
+            return
+        for pk, seq in (await database_sync_to_async(board_live.heads)(ids)).items():
+            self.hub.deliver(f"board.{pk}", encode({"type": "head", "board": int(pk), "seq": seq}))
+
+    async def flush_presence(self) -> None:
+        if self.dirty:
+            ids, self.dirty = sorted(self.dirty), set()
+            await database_sync_to_async(services.publish_presence)(board_ids=ids)
+
+    async def _run(self) -> None:
+        since_heads = since_touch = 0.0
+        while True:
+            tick = _interval("BOARD_PRESENCE_INTERVAL", 2.0)
+            await asyncio.sleep(tick)
+            since_heads += tick
+            since_touch += tick
+            try:
+                await self.flush_presence()
+                if since_heads >= _interval("BOARD_HEADS_INTERVAL", 15.0):
+                    since_heads = 0.0
+                    await self.send_heads()
+                if since_touch >= PRESENCE_TOUCH_INTERVAL and self.sockets:
+                    since_touch = 0.0
+                    ids = sorted({b for boards in self.sockets.values() for b in boards})
+                    await database_sync_to_async(services.presence_touch)(board_ids=ids, sockets=list(self.sockets))
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                logger.exception("board ticker failed; continuing")
+
+
+_tickers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Ticker] = weakref.WeakKeyDictionary()
+
+
+def get_ticker(hub: Hub) -> Ticker:
+    loop = asyncio.get_running_loop()
+    ticker = _tickers.get(loop)
+    if ticker is None:
+        ticker = _tickers[loop] = Ticker(hub)
+    return ticker
 
 
 class LiveConsumer(AsyncWebsocketConsumer):
@@ -33,8 +115,10 @@ class LiveConsumer(AsyncWebsocketConsumer):
     async def connect(self) -> None:
         self.conn: live.Connection | None = None
         self.session_streams: set[str] = set()
-        self.board_streams: dict[int, str] = {}
+        self.board_streams: dict[int, list[str]] = {}
+        self.socket_key = uuid.uuid4().hex
         self.hub = get_hub()
+        self.ticker = get_ticker(self.hub)
         await self.accept()
         self.outbox = Outbox(self.base_send)
         try:
@@ -57,13 +141,21 @@ class LiveConsumer(AsyncWebsocketConsumer):
         self.push({**self.conn.welcome, "boards": boards})
 
     async def disconnect(self, code: int) -> None:
-        for stream in list(self.session_streams) + list(self.board_streams.values()):
+        if not hasattr(self, "outbox"):
+            return
+        board_streams = [s for streams in self.board_streams.values() for s in streams]
+        for stream in list(self.session_streams) + board_streams:
             await self.hub.unsubscribe(stream, self.outbox)
-        if hasattr(self, "outbox"):
-            await self.outbox.close()
+        await self.outbox.close()
         if self.conn is not None:
             await database_sync_to_async(live.on_disconnect)(self.conn)
-            await database_sync_to_async(board_live.on_disconnect)(self.conn, list(self.board_streams))
+            if self.board_streams:
+                self.ticker.sockets.pop(self.socket_key, None)
+                self.ticker.dirty.update(self.board_streams)
+                with contextlib.suppress(Exception):  # presence ages out if this fails
+                    await database_sync_to_async(board_live.on_disconnect)(
+                        self.conn, list(self.board_streams), self.socket_key
+                    )
 
     def push(self, frame: dict) -> None:
         self.outbox.push(encode(frame))
@@ -118,19 +210,31 @@ class LiveConsumer(AsyncWebsocketConsumer):
         self.push(reply)
 
     async def on_subscribe(self, frame: Frame) -> None:
-        stream = await database_sync_to_async(board_live.authorise_subscribe)(self.conn, board_id=frame.board)
+        streams = await database_sync_to_async(board_live.authorise_subscribe)(self.conn, board_id=frame.board)
         if frame.board not in self.board_streams:
             # Subscribe before reading the log, so nothing falls between replay and live
             # events; the client drops what it already has by seq.
-            await self.hub.subscribe(stream, self.outbox)
-            self.board_streams[frame.board] = stream
+            for stream in streams:
+                await self.hub.subscribe(stream, self.outbox)
+            self.board_streams[frame.board] = streams
+            await database_sync_to_async(board_live.presence_join)(
+                self.conn, board_id=frame.board, socket=self.socket_key
+            )
+            self.ticker.sockets.setdefault(self.socket_key, set()).add(frame.board)
+            self.ticker.dirty.add(frame.board)
         for reply in await database_sync_to_async(board_live.catch_up)(
             self.conn, board_id=frame.board, since=frame.since
         ):
             self.push(reply)
 
     async def on_unsubscribe(self, frame: Frame) -> None:
-        stream = self.board_streams.pop(frame.board, None)
-        if stream is not None:
-            await self.hub.unsubscribe(stream, self.outbox)
+        streams = self.board_streams.pop(frame.board, None)
+        if streams is not None:
+            for stream in streams:
+                await self.hub.unsubscribe(stream, self.outbox)
+            await database_sync_to_async(board_live.presence_leave)(
+                self.conn, board_ids=[frame.board], socket=self.socket_key
+            )
+            self.ticker.sockets.get(self.socket_key, set()).discard(frame.board)
+            self.ticker.dirty.add(frame.board)
         self.push({"type": "unsubscribed", "board": frame.board})

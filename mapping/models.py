@@ -42,10 +42,14 @@ class Board(models.Model):
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="carried_into"
     )
     head_seq = models.PositiveBigIntegerField(default=0)
+    # Seq of the last change of author_mode: older events show authors the old way, so a
+    # client behind it catches up from a snapshot, never by replay.
+    mode_changed_seq = models.PositiveBigIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        ordering = ["session", "group", "id"]
+        # By ids: ordering through the related models loops (session -> round -> session).
+        ordering = ["session_id", "group_id", "id"]
         verbose_name = _("board")
         verbose_name_plural = _("boards")
 
@@ -164,6 +168,13 @@ class BoardEvent(models.Model):
     actor_user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # What the ack carried (ids made), so a resent op id gets the very same ack.
+    result = models.JSONField(default=dict, blank=True)
+    # Set for an event about a private (not yet revealed) note: only this participant and
+    # the board's moderators see its content; everyone else gets a seq placeholder.
+    private_to = models.ForeignKey(
+        "participants.Participant", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -175,3 +186,24 @@ class BoardEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.board_id}#{self.seq} {self.op}"
+
+
+class BoardPresence(models.Model):
+    """One open socket showing one board. Rows are kept in the database (not in one
+    process's memory) so every server process sees everyone; a stale row (a process that
+    died) ages out after PRESENCE_TTL seconds without a touch."""
+
+    board = models.ForeignKey(Board, on_delete=models.CASCADE, related_name="presence")
+    socket = models.CharField(max_length=64)
+    participant = models.ForeignKey(
+        "participants.Participant", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE,
+                             related_name="+")
+    seen_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["board", "socket"], name="uniq_presence_socket")]
+
+    def __str__(self) -> str:
+        return f"{self.socket} on {self.board_id}"

@@ -1,5 +1,12 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "mapping"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("<int:board_id>/", views.board_page, name="board"),
+    path("<int:board_id>/ops/", views.board_op, name="op"),
+    path("<int:board_id>/snapshot/", views.board_snapshot, name="snapshot"),
+    path("synthesis/<uuid:session_uuid>/", views.synthesis_page, name="synthesis"),
+]

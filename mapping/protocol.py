@@ -1,0 +1,225 @@
+"""Typed shapes of every board op's payload (the `data` of an `op` frame), checked before
+anything touches the database. See docs/protocol.md for examples of each.
+
+`validate(op, data)` returns a plain dict holding exactly the declared keys (optional
+keys that were absent are left out) or raises ProtocolError("invalid", fields={...})
+naming every bad field. Unknown keys are refused too, so a typo never passes silently.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from typing import Any, NotRequired, TypedDict
+
+from realtime.protocol import ProtocolError
+
+from .models import Board, Note
+
+COLOUR_RE = re.compile(r"^#[0-9a-fA-F]{6}$")
+# C0 controls other than tab and newline, DEL, NUL and lone surrogates (valid in JSON
+# escapes, not encodable in UTF-8): PostgreSQL refuses NUL and surrogates, and the others
+# only ever arrive by accident or malice.
+CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff]")
+MAX_COORD = 1_000_000.0
+MAX_IDS = 200
+
+
+@dataclass(frozen=True)
+class F:
+    """One field: kind is str | text | int | float | bool | colour | ids | choice."""
+
+    kind: str
+    required: bool = True
+    max_len: int = 0
+    min_len: int = 1
+    choices: tuple[str, ...] = ()
+    nullable: bool = False
+
+
+def _text(max_len: int, *, required: bool = True, min_len: int = 1) -> F:
+    return F("text", required=required, max_len=max_len, min_len=min_len)
+
+
+ID = F("int")
+OPT_ID = F("int", required=False, nullable=True)
+
+#: op -> {field: spec}. The TypedDicts below say the same for readers and type checkers.
+SCHEMAS: dict[str, dict[str, F]] = {
+    "note.add": {
+        "text": _text(Note.MAX_TEXT),
+        "category": OPT_ID,
+        "colour": F("colour", required=False, nullable=True),
+        "x": F("float", required=False),
+        "y": F("float", required=False),
+        "parent": OPT_ID,
+    },
+    "note.edit": {
+        "id": ID,
+        "text": _text(Note.MAX_TEXT, required=False),
+        "category": OPT_ID,
+        "colour": F("colour", required=False, nullable=True),
+    },
+    "note.move": {"id": ID, "x": F("float"), "y": F("float")},
+    "note.delete": {"id": ID},
+    "note.merge": {"into": ID, "from": ID, "text": _text(Note.MAX_TEXT, required=False)},
+    "note.pull": {
+        "source_board": ID,
+        "notes": F("ids", required=False),
+        "cluster": F("int", required=False),
+        "category": OPT_ID,
+    },
+    "link.add": {"source": ID, "target": ID, "label": _text(80, required=False, min_len=0)},
+    "link.edit": {"id": ID, "label": _text(80, min_len=0)},
+    "link.delete": {"id": ID},
+    "cluster.add": {"name": _text(120), "notes": F("ids", required=False)},
+    "cluster.rename": {"id": ID, "name": _text(120)},
+    "cluster.assign": {"cluster": F("int", nullable=True), "notes": F("ids")},
+    "cluster.delete": {"id": ID},
+    "comment.add": {"note": ID, "text": _text(1000)},
+    "vote.add": {"note": ID},
+    "vote.remove": {"note": ID},
+    "board.lock": {},
+    "board.unlock": {},
+    "board.reveal": {},
+    "board.settings": {
+        "title": _text(200, required=False),
+        "author_mode": F("choice", required=False, choices=tuple(Board.AuthorMode.values)),
+        "vote_budget": F("int", required=False),
+        "private_until_reveal": F("bool", required=False),
+    },
+    "category.add": {"name": _text(120), "colour": F("colour", required=False)},
+    "category.rename": {"id": ID, "name": _text(120, required=False), "colour": F("colour", required=False)},
+    "category.delete": {"id": ID},
+}
+
+OPS = frozenset(SCHEMAS)
+
+
+class NoteAdd(TypedDict):
+    text: str
+    category: NotRequired[int | None]
+    colour: NotRequired[str | None]
+    x: NotRequired[float]
+    y: NotRequired[float]
+    parent: NotRequired[int | None]  # a support idea beneath a proposal card
+
+
+class NoteEdit(TypedDict):
+    id: int
+    text: NotRequired[str]
+    category: NotRequired[int | None]
+    colour: NotRequired[str | None]
+
+
+class NoteMove(TypedDict):
+    id: int
+    x: float
+    y: float
+
+
+NoteMerge = TypedDict("NoteMerge", {"into": int, "from": int, "text": NotRequired[str]})
+
+
+class NotePull(TypedDict):
+    source_board: int
+    notes: NotRequired[list[int]]
+    cluster: NotRequired[int]
+    category: NotRequired[int | None]
+
+
+class LinkAdd(TypedDict):
+    source: int
+    target: int
+    label: NotRequired[str]
+
+
+class BoardSettings(TypedDict, total=False):
+    title: str
+    author_mode: str
+    vote_budget: int
+    private_until_reveal: bool
+
+
+def _check(spec: F, value: Any) -> tuple[Any, str | None]:
+    if value is None:
+        return (None, None) if spec.nullable else (None, "must not be null")
+    kind = spec.kind
+    if kind == "text":
+        if not isinstance(value, str):
+            return None, "must be a string"
+        value = value.strip()
+        if len(value) < spec.min_len:
+            return None, "must not be empty"
+        if len(value) > spec.max_len:
+            return None, f"at most {spec.max_len} characters"
+        if CONTROL_RE.search(value):
+            return None, "control characters are not allowed"
+        return value, None
+    if kind == "int":
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 2**53:
+            return None, "must be a non-negative integer"
+        return value, None
+    if kind == "float":
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return None, "must be a number"
+        if not math.isfinite(value) or abs(value) > MAX_COORD:
+            return None, f"must be a finite number within +-{MAX_COORD:.0f}"
+        return float(value), None
+    if kind == "bool":
+        return (value, None) if isinstance(value, bool) else (None, "must be true or false")
+    if kind == "colour":
+        if not isinstance(value, str) or not COLOUR_RE.match(value):
+            return None, "must be a colour like #ffcc00"
+        return value.lower(), None
+    if kind == "choice":
+        if value not in spec.choices:
+            return None, "must be one of " + ", ".join(spec.choices)
+        return value, None
+    if kind == "ids":
+        if not isinstance(value, list) or not value or len(value) > MAX_IDS:
+            return None, f"must be a list of 1 to {MAX_IDS} ids"
+        if any(isinstance(v, bool) or not isinstance(v, int) or not 0 <= v <= 2**53 for v in value):
+            return None, "must contain only non-negative integers"
+        return list(dict.fromkeys(value)), None
+    raise AssertionError(kind)  # pragma: no cover
+
+
+def validate(op: str, data: dict[str, Any]) -> dict[str, Any]:
+    """The checked payload of `op`, or ProtocolError("invalid") naming each bad field."""
+    schema = SCHEMAS.get(op)
+    if schema is None:
+        raise ProtocolError("unknown_op", f"unknown op {op!r}")
+    errors: dict[str, str] = {}
+    clean: dict[str, Any] = {}
+    for key in data:
+        if key not in schema:
+            # Echo the key safely: a lone surrogate would make the error frame unsendable.
+            errors[str(key)[:40].encode("utf-8", "backslashreplace").decode()] = "unknown field"
+    for key, spec in schema.items():
+        if key not in data:
+            if spec.required:
+                errors[key] = "required"
+            continue
+        value, problem = _check(spec, data[key])
+        if problem:
+            errors[key] = problem
+        else:
+            clean[key] = value
+    if op == "note.edit" and not errors and len(clean) == 1:
+        errors["text"] = "give at least one of text, category, colour"
+    if op == "note.pull" and not errors and ("notes" in clean) == ("cluster" in clean):
+        errors["notes"] = "give either notes or cluster"
+    if op == "board.settings" and not errors:
+        if not clean:
+            errors["author_mode"] = "give at least one setting"
+        elif "vote_budget" in clean and clean["vote_budget"] > 100:
+            errors["vote_budget"] = "at most 100"
+    if op == "note.merge" and not errors and clean["into"] == clean["from"]:
+        errors["from"] = "a note cannot be merged into itself"
+    if op == "link.add" and not errors and clean["source"] == clean["target"]:
+        errors["target"] = "a link needs two different notes"
+    if errors:
+        raise ProtocolError("invalid", "the op's data is not valid", fields=errors)
+    return clean

@@ -1,0 +1,765 @@
+"""Every change to a board goes through `apply_op`: the websocket, the HTTP op endpoint,
+the demo loader, pulls into plenary and carry-forward alike. One op = one transaction
+that locks the board row, checks, changes the rows, appends the BoardEvent with the
+board's next seq, and publishes the event frame after commit. See docs/protocol.md.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from participants.identity import Actor
+from realtime.broadcast import publish
+from realtime.protocol import ProtocolError
+from workshops.models import BreakoutRound, GroupMembership, Session
+
+from . import protocol, selectors
+from .models import Board, BoardEvent, BoardPresence, Category, Cluster, Comment, Link, Note, Vote
+from .selectors import Access
+
+# -- Board templates ---------------------------------------------------------------------
+
+#: template -> [(category name, colour)]. Names are msgids; boards store them translated
+#: into the workshop's first language at creation.
+TEMPLATE_CATEGORIES: dict[str, list[tuple[Any, str]]] = {
+    Board.Template.CONCEPT_MAP: [
+        (_("Goals & Vision"), "#cfe8ff"),
+        (_("Envisaging digital and online learning"), "#d9f2d9"),
+        (_("Threats"), "#ffd6d6"),
+        (_("Obstacles"), "#ffe7c2"),
+        (_("Enablers"), "#e6dcff"),
+    ],
+    Board.Template.REFLECTION: [
+        (_("What worked well"), "#d9f2d9"),
+        (_("What worked less well"), "#fff3b0"),
+        (_("What did not work at all"), "#ffd6d6"),
+        (_("What could have helped"), "#cfe8ff"),
+    ],
+    Board.Template.PROPOSALS: [
+        (_("Proposals for regional cooperation"), "#e6dcff"),
+    ],
+    Board.Template.BLANK: [],
+}
+
+
+def board_stream(board_id: int) -> str:
+    return f"board.{board_id}"
+
+
+def moderator_stream(board_id: int) -> str:
+    """Moderators of a board also follow this stream: private notes' events in full."""
+    return f"board.{board_id}.mod"
+
+
+@transaction.atomic
+def create_board(
+    *,
+    session: Session,
+    template: str,
+    group=None,
+    title: str = "",
+    author_mode: str = Board.AuthorMode.NAMED,
+    private_until_reveal: bool = False,
+    categories: list[tuple[str, str]] | None = None,
+) -> Board:
+    """A new board with its template's categories (or `categories` for a blank board).
+    Seq starts at 0: creating a board is not an event, its first op is seq 1."""
+    if not title:
+        title = group.name if group is not None else str(Board.Template(template).label)
+    board = Board.objects.create(
+        session=session, group=group, template=template, title=title, author_mode=author_mode,
+        private_until_reveal=private_until_reveal,
+    )
+    pairs = categories if categories is not None else [(str(n), c) for n, c in TEMPLATE_CATEGORIES[template]]
+    Category.objects.bulk_create(
+        [Category(board=board, order=i, name=name, colour=colour) for i, (name, colour) in enumerate(pairs, 1)]
+    )
+    return board
+
+
+@transaction.atomic
+def ensure_plenary_board(*, session: Session, template: str = Board.Template.CONCEPT_MAP, title: str = "") -> Board:
+    """The session's (first) plenary board, created with `template` if it has none yet;
+    idempotent, for the console and the demo loader."""
+    board = Board.objects.filter(session=session, group__isnull=True, read_only_input=False).order_by("id").first()
+    return board or create_board(session=session, template=template, title=title)
+
+
+@transaction.atomic
+def ensure_group_boards(*, round: BreakoutRound, template: str | None = None) -> list[Board]:
+    """One board per group of `round` (idempotent: existing group boards are kept).
+    The lead calls it when groups open. The template defaults to the session's plenary
+    board's, so groups work on what the plenary will synthesise."""
+    if template is None:
+        plenary = Board.objects.filter(session_id=round.session_id, group__isnull=True,
+                                       read_only_input=False).order_by("id").first()
+        template = plenary.template if plenary else Board.Template.CONCEPT_MAP
+    boards = []
+    for group in round.groups.order_by("order", "id"):
+        board = Board.objects.filter(group=group).order_by("id").first()
+        if board is None:
+            board = create_board(session=round.session, group=group, template=template)
+        boards.append(board)
+    return boards
+
+
+@transaction.atomic
+def carry_forward(*, session: Session) -> list[Board]:
+    """Give `session` its earlier session's plenary boards as read-only input boards
+    (idempotent). The notes are copied by `note.pull` through apply_op, so the input
+    board has its own log and every copied note keeps its provenance."""
+    earlier = session.builds_on
+    if earlier is None:
+        return []
+    made = []
+    for source in Board.objects.filter(session=earlier, group__isnull=True, read_only_input=False).order_by("id"):
+        board = Board.objects.filter(session=session, source_board=source, read_only_input=True).first()
+        if board is None:
+            board = create_board(
+                session=session, template=source.template, title=source.title, author_mode=source.author_mode,
+                categories=list(source.categories.order_by("order", "id").values_list("name", "colour")),
+            )
+            board.read_only_input = True
+            board.source_board = source
+            board.save(update_fields=["read_only_input", "source_board"])
+            ids = list(
+                Note.objects.filter(board=source, deleted_at__isnull=True, private=False, parent__isnull=True)
+                .order_by("id").values_list("id", flat=True)
+            )
+            for start in range(0, len(ids), protocol.MAX_IDS):
+                apply_op(board=board, actor=None, op="note.pull", op_id=f"carry-{source.pk}-{start}",
+                         data={"source_board": source.pk, "notes": ids[start:start + protocol.MAX_IDS]})
+        made.append(board)
+    return made
+
+
+# -- apply_op ----------------------------------------------------------------------------
+
+
+@dataclass
+class Ctx:
+    board: Board
+    access: Access
+    actor: Actor | None
+    op_id: str
+
+
+@dataclass
+class Outcome:
+    data: dict[str, Any]
+    result: dict[str, Any] = field(default_factory=dict)
+    private_to: int | None = None  # participant id: only they and moderators see it
+
+
+Handler = Callable[[Ctx, dict[str, Any]], Outcome]
+HANDLERS: dict[str, Handler] = {}
+# Ops that still run on a locked board (how it gets unlocked, and facilitator settings).
+WHILE_LOCKED = frozenset({"board.lock", "board.unlock", "board.settings", "board.reveal"})
+
+
+def handler(name: str) -> Callable[[Handler], Handler]:
+    def register(fn: Handler) -> Handler:
+        HANDLERS[name] = fn
+        return fn
+
+    return register
+
+
+def event_frame(event: BoardEvent) -> dict[str, Any]:
+    """The event as broadcast and as replayed: identical, so replay == live."""
+    return {"type": "event", "board": event.board_id, "seq": event.seq, "op": event.op, "op_id": event.op_id,
+            "data": event.data}
+
+
+def placeholder_frame(event: BoardEvent) -> dict[str, Any]:
+    """What those who may not see a private note's event get: its seq, nothing else, so
+    their gap detection still works."""
+    return {"type": "event", "board": event.board_id, "seq": event.seq, "op": "hidden"}
+
+
+def ack_frame(event: BoardEvent) -> dict[str, Any]:
+    return {"type": "ack", "op_id": event.op_id, "board": event.board_id, "seq": event.seq, **event.result}
+
+
+def apply_op(*, board: Board | int, actor: Actor | None, op: str, op_id: str, data: dict[str, Any]) -> dict[str, Any]:
+    """Validate, authorise and apply one op; returns the ack frame.
+
+    `actor` None is the system (demo loader, carry-forward): allowed everything, even on a
+    read-only input board. Raises ProtocolError (nothing applied) for bad data, a board
+    or note the actor may not see, a role or board state that forbids the op. A resent
+    `op_id` (same board, same actor) returns the original ack without applying again.
+    """
+    if op not in HANDLERS:
+        raise ProtocolError("unknown_op", f"unknown op {op!r}")
+    clean = protocol.validate(op, data)
+    board_id = board.pk if isinstance(board, Board) else board
+    participant_id = actor.participant_id if actor else None
+    user_id = actor.user_id if actor else None
+    with transaction.atomic():
+        # Lock only the board row (of=self), not the joined session.
+        locked = Board.objects.select_for_update(of=("self",)).select_related("session").filter(pk=board_id).first()
+        if locked is None:
+            raise ProtocolError("not_found", "no such board")
+        access = selectors.board_access(locked, actor)
+        if op_id:
+            prior = BoardEvent.objects.filter(
+                board=locked, op_id=op_id, actor_participant_id=participant_id, actor_user_id=user_id
+            ).first()
+            if prior is not None:
+                return ack_frame(prior)
+        if not access.system:
+            if locked.read_only_input:
+                raise ProtocolError("locked", "this input board is read-only")
+            if locked.locked and op not in WHILE_LOCKED:
+                raise ProtocolError("locked", "the board is locked")
+        outcome = HANDLERS[op](Ctx(board=locked, access=access, actor=actor, op_id=op_id), clean)
+        locked.head_seq += 1
+        fields = ["head_seq"]
+        if op == "board.settings" and "author_mode" in outcome.data:
+            locked.mode_changed_seq = locked.head_seq
+            fields.append("mode_changed_seq")
+        Board.objects.filter(pk=locked.pk).update(**{f: getattr(locked, f) for f in fields})
+        event = BoardEvent.objects.create(
+            board=locked, seq=locked.head_seq, op=op, data=outcome.data, op_id=op_id or "",
+            actor_participant_id=participant_id, actor_user_id=user_id, result=outcome.result,
+            private_to_id=outcome.private_to,
+        )
+        frame = event_frame(event)
+        if outcome.private_to is None:
+            publish(board_stream(locked.pk), frame)
+        else:
+            publish(board_stream(locked.pk), placeholder_frame(event))
+            publish(moderator_stream(locked.pk), frame)
+            publish(f"participant.{outcome.private_to}", frame)
+        return ack_frame(event)
+
+
+def _require(flag: bool, message: str = "your role may not do this") -> None:
+    if not flag:
+        raise ProtocolError("forbidden", message)
+
+
+def _note(ctx: Ctx, note_id: int, *, public: bool = False) -> Note:
+    """A live note of this board the actor may see (else not_found). `public`: refuse a
+    private note (nobody else can see it yet, so nobody may vote, comment or link it)."""
+    note = Note.objects.filter(pk=note_id, board=ctx.board, deleted_at__isnull=True).select_related(
+        "author", "author_user"
+    ).first()
+    if note is None or (note.private and not ctx.access.moderate and not ctx.access.owns(note)):
+        raise ProtocolError("not_found", "no such note", fields={"id": "not found"})
+    if public and note.private:
+        raise ProtocolError("conflict", "this note is private until the facilitator reveals the board")
+    return note
+
+
+def _category(ctx: Ctx, category_id: int | None) -> Category | None:
+    if category_id is None:
+        return None
+    category = Category.objects.filter(pk=category_id, board=ctx.board).first()
+    if category is None:
+        raise ProtocolError("not_found", "no such category", fields={"category": "not found"})
+    return category
+
+
+def _votes(note: Note) -> int:
+    return Vote.objects.filter(note=note).count()
+
+
+def _private_to(note: Note) -> int | None:
+    return note.author_id if note.private else None
+
+
+@handler("note.add")
+def _note_add(ctx: Ctx, d: dict[str, Any]) -> Outcome:
+    _require(ctx.access.write)
+    board = ctx.board
+    category = _category(ctx, d.get("category"))
+    parent = None
+    if d.get("parent") is not None:
+        parent = _note(ctx, d["parent"], public=True)
+        if parent.parent_id is not None:
+            raise ProtocolError("invalid", "support ideas go beneath a card, not beneath another idea",
+                                fields={"parent": "must be a top-level note"})
+    if "x" in d and "y" in d:
+        x, y = d["x"], d["y"]
+    else:  # a free spot in a loose grid, so notes added from the list view don't pile up
+        n = Note.objects.filter(board=board).count()
+        x, y = 80.0 + (n % 6) * 190.0, 80.0 + (n // 6 % 12) * 120.0
+    private = (
+        board.private_until_reveal and board.revealed_at is None and ctx.access.participant_id is not None
+        and not ctx.access.moderate
+    )
+    note = Note.objects.create(
+        board=board, category=category, parent=parent, text=d["text"], colour=d.get("colour") or "", x=x, y=y,
+        author_id=ctx.access.participant_id, author_user_id=ctx.access.user_id if ctx.access.participant_id is None
+        else None, private=private,
+    )
+    note = Note.objects.select_related("author", "author_user").get(pk=note.pk)
+    return Outcome({"note": selectors.note_dict(note, board.author_mode)}, {"id": note.pk}, _private_to(note))
+
+
+@handler("note.edit")
+def _note_edit(ctx: Ctx, d: dict[str, Any]) -> Outcome:
+    _require(ctx.access.write)
+    note = _note(ctx, d["id"])
+    if "text" in d:
+        _require(ctx.access.moderate or ctx.access.owns(note), "only its author or a facilitator may edit a note")
+    changes: dict[str, Any] = {"id": note.pk}
+    if "text" in d:
+        note.text = changes["text"] = d["text"]
+    if "category" in d:
+        note.category = _category(ctx, d["category"])
+        changes["category"] = note.category_id
+    if "colour" in d:
+        note.colour = changes["colour"] = d["colour"] or ""
+    note.save()
+    changes["updated_at"] = note.updated_at.isoformat()
+    return Outcome(changes, {}, _private_to(note))
+
+
+@handler("note.move")
+def _note_move(ctx: Ctx, d: dict[str, Any]) -> Outcome:
+    _require(ctx.access.write)
+    note = _note(ctx, d["id"])
+    Note.objects.filter(pk=note.pk).update(x=d["x"], y=d["y"])
+    return Outcome({"id": note.pk, "x": d["x"], "y": d["y"]}, {}, _private_to(note))
+
+
+@handler("note.delete")
+def _note_delete(ctx: Ctx, d: dict[str, Any]) -> Outcome:
+    _require(ctx.access.write)
+    note = _note(ctx, d["id"])
+    _require(ctx.access.moderate or ctx.access.owns(note), "only its author or a facilitator may delete a note")
+    now = timezone.now()
+    children = list(note.children.filter(deleted_at__isnull=True).values_list("id", flat=True))
+    gone = [note.pk, *children]
+    Note.objects.filter(pk__in=gone).update(deleted_at=now)
+    links = Link.objects.filter(Q(source_id__in=gone) | Q(target_id__in=gone))
+    link_ids = sorted(links.values_list("id", flat=True))
+    links.delete()
+    return Outcome({"id": note.pk, "children": children, "links": link_ids}, {}, _private_to(note))
+
+
+@handler("note.merge")
+def _note_merge(ctx: Ctx, d: dict[str, Any]) -> Outcome:
+    _require(ctx.access.moderate, "only a facilitator may merge notes")
+    into = _note(ctx, d["into"], public=True)
+    other = _note(ctx, d["from"], public=True)
+    if "text" in d:
+        into.text = d["text"]
+        into.save(update_fields=["text", "updated_at"])
+    Vote.objects.filter(note=other).update(note=into)
+    comments = sorted(Comment.objects.filter(note=other).values_list("id", flat=True))
+    Comment.objects.filter(note=other).update(note=into)
+    children = sorted(other.children.filter(deleted_at__isnull=True).values_list("id", flat=True))
+    Note.objects.filter(pk__in=children).update(parent=into)
+    pairs = set(Link.objects.filter(board=ctx.board).exclude(
+        Q(source=other) | Q(target=other)).values_list("source_id", "target_id"))
+    kept, removed = [], []
+    for link in Link.objects.filter(Q(source=other) | Q(target=other)).order_by("id"):
+        if link.source_id == other.pk:
+            link.source_id = into.pk
+        if link.target_id == other.pk:
+            link.target_id = into.pk
+        pair = (link.source_id, link.target_id)
+        if link.source_id == link.target_id or pair in pairs or pair[::-1] in pairs:
+            removed.append(link.pk)
+            link.delete()
+        else:
+            pairs.add(pair)
+            link.save(update_fields=["source", "target"])
+            kept.append(selectors.link_dict(link))
+    other.deleted_at = timezone.now()
+    other.save(update_fields=["deleted_at"])
+    into.refresh_from_db()
+    data = {
+        "into": selectors.note_dict(into, ctx.board.author_mode, votes=_votes(into)),
+        "from": other.pk, "links": kept, "removed_links": removed, "comments": comments, "children": children,
+    }
+    return Outcome(data)
+
+
+def _link_private_to(ctx: Ctx, notes: list[Note]) -> int | None:
+    owners = {n.author_id for n in notes if n.private}
+    if len(owners) > 1:
+        raise ProtocolError("conflict", "these notes are private to different people")
+    return owners.pop() if owners else None
+
+
+@handler("link.add")
+def _link_add(ctx: Ctx, d: dict[str, Any]) -> Outcome:
+    _require(ctx.access.write)
+    source, target = _note(ctx, d["source"]), _note(ctx, d["target"])
+    private_to = _link_private_to(ctx, [source, target])
+    if Link.objects.filter(Q(source=source, target=target) | Q(source=target, target=source)).exists():
+        raise ProtocolError("conflict", "these notes are already linked")
+    link = Link.objects.create(board=ctx.board, source=source, target=target, label=d.get("label", ""))
+    return Outcome({"link": selectors.link_dict(link)}, {"id": link.pk}, private_to)
+
+
+def _link(ctx: Ctx, link_id: int) -> tuple[Link, int | None]:
+    link = Link.objects.filter(pk=link_id, board=ctx.board).select_related("source", "target").first()
+    if link is None:
+        raise ProtocolError("not_found", "no such link", fields={"id": "not found"})
+    ends = [_note(ctx, link.source_id), _note(ctx, link.target_id)]
+    return link, _link_private_to(ctx, ends)
+
+
+@handler("link.edit")
+def _link_edit(ctx: Ctx, d: dict[str, Any]) -> Outcome:
+    _require(ctx.access.write)
+    link, private_to = _link(ctx, d["id"])
+    link.label = d["label"]
+    link.save(update_fields=["label"])
+    return Outcome({"id": link.pk, "label": link.label}, {}, private_to)
+
+
+@handler("link.delete")
+def _link_delete(ctx: Ctx, d: dict[str, Any]) -> Outcome:
+    _require(ctx.access.write)
+    link, private_to = _link(ctx, d["id"])
+    link_id = link.pk
+    link.delete()
+    return Outcome({"id": link_id}, {}, private_to)
+
+
+def _public_notes(ctx: Ctx, ids: list[int]) -> list[int]:
+    for note_id in ids:
+        _note(ctx, note_id, public=True)
+    return ids
+
+
+def _cluster(ctx: Ctx, cluster_id: int) -> Cluster:
+    cluster = Cluster.objects.filter(pk=cluster_id, board=ctx.board).first()
+    if cluster is None:
+        raise ProtocolError("not_found", "no such cluster", fields={"id": "not found"})
+    return cluster
+
+
+@handler("cluster.add")
+def _cluster_add(ctx: Ctx, d: dict[str, Any]) -> Outcome:
+    _require(ctx.access.write)
+    ids = _public_notes(ctx, d.get("notes", []))
+    cluster = Cluster.objects.create(board=ctx.board, name=d["name"])
+    Note.objects.filter(pk__in=ids).update(cluster=cluster)
+    return Outcome({"cluster": selectors.cluster_dict(cluster), "notes": ids}, {"id": cluster.pk})
+
+
+@handler("cluster.rename")
+def _cluster_rename(ctx: Ctx, d: dict[str, Any]) -> Outcome:
+    _require(ctx.access.write)
+    cluster = _cluster(ctx, d["id"])
+    cluster.name = d["name"]
+    cluster.save(update_fields=["name"])
+    return Outcome({"id": cluster.pk, "name": cluster.name})
+
+
+@handler("cluster.assign")
+def _cluster_assign(ctx: Ctx, d: dict[str, Any]) -> Outcome:
+    _require(ctx.access.write)
+    cluster = _cluster(ctx, d["cluster"]) if d["cluster"] is not None else None
+    ids = _public_notes(ctx, d["notes"])
+    Note.objects.filter(pk__in=ids).update(cluster=cluster)
+    return Outcome({"cluster": cluster.pk if cluster else None, "notes": ids})
+
+
+@handler("cluster.delete")
+def _cluster_delete(ctx: Ctx, d: dict[str, Any]) -> Outcome:
+    _require(ctx.access.write)
+    cluster = _cluster(ctx, d["id"])
+    ids = sorted(Note.objects.filter(cluster=cluster).values_list("id", flat=True))
+    cluster_id = cluster.pk
+    Note.objects.filter(pk__in=ids).update(cluster=None)
+    cluster.delete()
+    return Outcome({"id": cluster_id, "notes": ids})
+
+
+@handler("comment.add")
+def _comment_add(ctx: Ctx, d: dict[str, Any]) -> Outcome:
+    _require(ctx.access.write)
+    note = _note(ctx, d["note"], public=True)
+    comment = Comment.objects.create(
+        note=note, text=d["text"], author_id=ctx.access.participant_id,
+        author_user_id=ctx.access.user_id if ctx.access.participant_id is None else None,
+    )
+    comment = Comment.objects.select_related("author", "author_user").get(pk=comment.pk)
+    return Outcome({"comment": selectors.comment_dict(comment, ctx.board.author_mode)}, {"id": comment.pk})
+
+
+def _used_votes(ctx: Ctx) -> int:
+    return Vote.objects.filter(
+        voter_id=ctx.access.participant_id, note__board=ctx.board, note__deleted_at__isnull=True
+    ).count()
+
+
+@handler("vote.add")
+def _vote_add(ctx: Ctx, d: dict[str, Any]) -> Outcome:
+    _require(ctx.access.vote and ctx.access.participant_id is not None, "your role may not vote")
+    note = _note(ctx, d["note"], public=True)
+    used = _used_votes(ctx)
+    if used >= ctx.board.vote_budget:
+        raise ProtocolError("budget_exhausted", "you have used all your votes on this board")
+    Vote.objects.create(note=note, voter_id=ctx.access.participant_id)
+    return Outcome({"note": note.pk, "votes": _votes(note)}, {"votes_left": ctx.board.vote_budget - used - 1})
+
+
+@handler("vote.remove")
+def _vote_remove(ctx: Ctx, d: dict[str, Any]) -> Outcome:
+    _require(ctx.access.vote and ctx.access.participant_id is not None, "your role may not vote")
+    note = _note(ctx, d["note"], public=True)
+    vote = Vote.objects.filter(note=note, voter_id=ctx.access.participant_id).order_by("-id").first()
+    if vote is None:
+        raise ProtocolError("conflict", "you have no vote on this note")
+    vote.delete()
+    left = ctx.board.vote_budget - _used_votes(ctx)
+    return Outcome({"note": note.pk, "votes": _votes(note)}, {"votes_left": max(left, 0)})
+
+
+@handler("board.lock")
+def _board_lock(ctx: Ctx, d: dict[str, Any]) -> Outcome:
+    _require(ctx.access.moderate, "only a facilitator may lock the board")
+    Board.objects.filter(pk=ctx.board.pk).update(locked=True)
+    return Outcome({"locked": True})
+
+
+@handler("board.unlock")
+def _board_unlock(ctx: Ctx, d: dict[str, Any]) -> Outcome:
+    _require(ctx.access.moderate, "only a facilitator may unlock the board")
+    Board.objects.filter(pk=ctx.board.pk).update(locked=False)
+    return Outcome({"locked": False})
+
+
+@handler("board.reveal")
+def _board_reveal(ctx: Ctx, d: dict[str, Any]) -> Outcome:
+    """Everyone's private notes become visible; the event carries them (and the links
+    among them) so clients that saw only placeholders need no fetch."""
+    _require(ctx.access.moderate, "only a facilitator may reveal the board")
+    board = ctx.board
+    if board.revealed_at is not None or not board.private_until_reveal:
+        raise ProtocolError("conflict", "nothing is waiting to be revealed")
+    board.revealed_at = timezone.now()
+    Board.objects.filter(pk=board.pk).update(revealed_at=board.revealed_at)
+    hidden = Note.objects.filter(board=board, private=True)
+    ids = set(hidden.values_list("id", flat=True))
+    hidden.update(private=False)
+    notes = list(
+        Note.objects.filter(pk__in=ids, deleted_at__isnull=True).select_related("author", "author_user")
+        .annotate(n_votes=Count("votes")).order_by("id")
+    )
+    links = [selectors.link_dict(link) for link in Link.objects.filter(board=board).filter(
+        Q(source_id__in=ids) | Q(target_id__in=ids)).order_by("id")]
+    return Outcome({
+        "revealed_at": board.revealed_at.isoformat(),
+        "notes": [selectors.note_dict(n, board.author_mode, votes=n.n_votes) for n in notes],
+        "links": links,
+    })
+
+
+@handler("board.settings")
+def _board_settings(ctx: Ctx, d: dict[str, Any]) -> Outcome:
+    """Author mode, vote budget, title, private-until-reveal. A new author mode re-shows
+    every author in the event itself (and clients behind it catch up by snapshot)."""
+    _require(ctx.access.moderate, "only a facilitator may change the board's settings")
+    board = ctx.board
+    data: dict[str, Any] = {}
+    for key in ("title", "vote_budget"):
+        if key in d and d[key] != getattr(board, key):
+            setattr(board, key, d[key])
+            data[key] = d[key]
+    if "private_until_reveal" in d and d["private_until_reveal"] != board.private_until_reveal:
+        board.private_until_reveal = data["private_until_reveal"] = d["private_until_reveal"]
+        board.revealed_at = None
+        data["revealed"] = False
+    if "author_mode" in d and d["author_mode"] != board.author_mode:
+        board.author_mode = data["author_mode"] = d["author_mode"]
+        mode = board.author_mode
+        notes = Note.objects.filter(board=board, deleted_at__isnull=True, private=False).select_related(
+            "author", "author_user").order_by("id")
+        data["authors"] = {str(n.pk): selectors.author_view(mode, n.author, n.author_user) for n in notes}
+        data["provenance"] = {str(n.pk): selectors.provenance_view(mode, n.provenance) for n in notes
+                              if n.provenance}
+        comments = Comment.objects.filter(note__board=board, note__deleted_at__isnull=True, note__private=False)
+        data["comment_authors"] = {
+            str(c.pk): selectors.author_view(mode, c.author, c.author_user)
+            for c in comments.select_related("author", "author_user").order_by("id")
+        }
+    if not data:
+        raise ProtocolError("conflict", "these are already the board's settings")
+    Board.objects.filter(pk=board.pk).update(
+        title=board.title, vote_budget=board.vote_budget, private_until_reveal=board.private_until_reveal,
+        revealed_at=board.revealed_at, author_mode=board.author_mode,
+    )
+    return Outcome(data)
+
+
+@handler("category.add")
+def _category_add(ctx: Ctx, d: dict[str, Any]) -> Outcome:
+    _require(ctx.access.moderate, "only a facilitator may change categories")
+    last = Category.objects.filter(board=ctx.board).order_by("-order").values_list("order", flat=True).first()
+    category = Category.objects.create(board=ctx.board, name=d["name"], colour=d.get("colour", "#fff3b0"),
+                                       order=(last or 0) + 1)
+    return Outcome({"category": selectors.category_dict(category)}, {"id": category.pk})
+
+
+@handler("category.rename")
+def _category_rename(ctx: Ctx, d: dict[str, Any]) -> Outcome:
+    _require(ctx.access.moderate, "only a facilitator may change categories")
+    category = _category(ctx, d["id"])
+    data: dict[str, Any] = {"id": category.pk}
+    for key in ("name", "colour"):
+        if key in d:
+            setattr(category, key, d[key])
+            data[key] = d[key]
+    if len(data) == 1:
+        raise ProtocolError("invalid", "give a name or a colour", fields={"name": "required"})
+    category.save()
+    return Outcome(data)
+
+
+@handler("category.delete")
+def _category_delete(ctx: Ctx, d: dict[str, Any]) -> Outcome:
+    _require(ctx.access.moderate, "only a facilitator may change categories")
+    category = _category(ctx, d["id"])
+    ids = sorted(Note.objects.filter(category=category).values_list("id", flat=True))
+    category_id = category.pk
+    category.delete()  # notes keep living, uncategorised (SET_NULL)
+    return Outcome({"id": category_id, "notes": ids})
+
+
+def _provenance(source: Board, note: Note) -> dict[str, Any]:
+    """Where a pulled note came from. An earlier provenance (a note pulled twice) wins.
+    Never a name unless the source board showed names; no country or stakeholder group
+    from an anonymous board either (in a small group they would name people)."""
+    if note.provenance:
+        prov = dict(note.provenance)
+        if source.author_mode != Board.AuthorMode.NAMED:
+            prov.pop("name", None)
+        if source.author_mode == Board.AuthorMode.ANONYMOUS:
+            prov.pop("country", None)
+            prov.pop("stakeholder", None)
+        return prov
+    prov: dict[str, Any] = {
+        "board": source.pk, "note": note.pk, "session": source.session_id, "session_title": source.session.title,
+    }
+    if source.group_id is not None:
+        prov["group"] = source.group.name
+    if note.author is not None and source.author_mode != Board.AuthorMode.ANONYMOUS:
+        prov["country"] = note.author.country
+        prov["stakeholder"] = note.author.stakeholder
+        if source.author_mode == Board.AuthorMode.NAMED:
+            prov["name"] = note.author.display_name
+    return prov
+
+
+@handler("note.pull")
+def _note_pull(ctx: Ctx, d: dict[str, Any]) -> Outcome:
+    """Copy notes (or a whole cluster, with its name) from a group board or an input
+    board into this board, with the links among them and their provenance."""
+    target = ctx.board
+    source = Board.objects.select_related("session", "group").filter(pk=d["source_board"]).first()
+    if source is None or source.pk == target.pk or source.session.workshop_id != target.session.workshop_id:
+        raise ProtocolError("not_found", "no such board", fields={"source_board": "not found"})
+    if ctx.access.system:
+        pass
+    elif source.session_id == target.session_id and source.read_only_input:
+        # Carried-forward notes may go into any board of the session.
+        _require(ctx.access.pull, "your role may not pull notes")
+    elif source.session_id == target.session_id and source.group_id is not None and target.group_id is None:
+        if not ctx.access.moderate:
+            # A group's rapporteur (by role, or marked so in the group) reports back its notes.
+            membership = GroupMembership.objects.filter(
+                group_id=source.group_id, participant_id=ctx.access.participant_id
+            ).first() if ctx.access.participant_id else None
+            if membership is None or not (ctx.access.pull or membership.is_rapporteur):
+                raise ProtocolError("forbidden", "a rapporteur pulls from their own group's board")
+    else:
+        raise ProtocolError("forbidden", "pull from a group board or an input board into this session's boards")
+    notes = Note.objects.filter(board=source, deleted_at__isnull=True, private=False).select_related("author")
+    cluster = None
+    if "cluster" in d:
+        cluster = Cluster.objects.filter(pk=d["cluster"], board=source).first()
+        if cluster is None:
+            raise ProtocolError("not_found", "no such cluster", fields={"cluster": "not found"})
+        notes = list(notes.filter(cluster=cluster).order_by("id"))
+        if not notes:
+            raise ProtocolError("conflict", "this cluster has no notes")
+    else:
+        found = {n.pk: n for n in notes.filter(pk__in=d["notes"])}
+        missing = [i for i in d["notes"] if i not in found]
+        if missing:
+            raise ProtocolError("not_found", "no such note", fields={"notes": f"not found: {missing[:10]}"})
+        notes = [found[i] for i in d["notes"]]
+    category = _category(ctx, d.get("category"))
+    by_name = {c.name: c for c in Category.objects.filter(board=target)}
+    source_names = dict(Category.objects.filter(board=source).values_list("id", "name"))
+    new_cluster = Cluster.objects.create(board=target, name=cluster.name) if cluster else None
+    copies: dict[int, Note] = {}
+    for note in notes:
+        cat = category or by_name.get(source_names.get(note.category_id))
+        copies[note.pk] = Note.objects.create(
+            board=target, category=cat, cluster=new_cluster, text=note.text, colour=note.colour, x=note.x, y=note.y,
+            provenance=_provenance(source, note), source_note=note,
+        )
+    links = [
+        Link.objects.create(board=target, source=copies[link.source_id], target=copies[link.target_id],
+                            label=link.label)
+        for link in Link.objects.filter(board=source, source_id__in=copies, target_id__in=copies).order_by("id")
+    ]
+    mode = target.author_mode
+    data = {
+        "notes": [selectors.note_dict(n, mode) for n in copies.values()],
+        "links": [selectors.link_dict(link) for link in links],
+        "cluster": selectors.cluster_dict(new_cluster) if new_cluster else None,
+    }
+    return Outcome(data, {"ids": [n.pk for n in copies.values()]})
+
+
+# -- Presence ----------------------------------------------------------------------------
+
+PRESENCE_TTL = 120  # seconds without a touch before a socket's row counts as gone
+
+
+def presence_join(*, board_id: int, socket: str, actor: Actor) -> None:
+    """Record that `socket` shows `board_id` (idempotent). Broadcasting is coalesced by
+    `publish_presence`, called by each process's ticker, never per join."""
+    BoardPresence.objects.update_or_create(
+        board_id=board_id, socket=socket,
+        defaults={"participant_id": actor.participant_id, "user_id": actor.user_id, "seen_at": timezone.now()},
+    )
+
+
+def presence_leave(*, board_ids: list[int], socket: str) -> None:
+    BoardPresence.objects.filter(board_id__in=board_ids, socket=socket).delete()
+
+
+def presence_touch(*, board_ids: list[int], sockets: list[str]) -> None:
+    """One UPDATE for every socket of a process (the ticker keeps live rows fresh)."""
+    if board_ids and sockets:
+        BoardPresence.objects.filter(board_id__in=board_ids, socket__in=sockets).update(seen_at=timezone.now())
+
+
+def publish_presence(*, board_ids: list[int]) -> None:
+    """Publish who is on each board: names when the board is named, country and
+    stakeholder group by role, a count only when anonymous. One frame per board."""
+    if not board_ids:
+        return
+    cutoff = timezone.now() - datetime.timedelta(seconds=PRESENCE_TTL)
+    BoardPresence.objects.filter(board_id__in=board_ids, seen_at__lt=cutoff).delete()
+    modes = dict(Board.objects.filter(pk__in=board_ids).values_list("pk", "author_mode"))
+    people: dict[int, dict[tuple, dict]] = {pk: {} for pk in modes}
+    rows = BoardPresence.objects.filter(board_id__in=modes).select_related("participant", "user")
+    for row in rows:
+        key = ("p", row.participant_id) if row.participant_id else ("u", row.user_id)
+        people[row.board_id][key] = selectors.author_view(modes[row.board_id], row.participant, row.user)
+    for pk, seen in people.items():
+        shown = [] if modes[pk] == Board.AuthorMode.ANONYMOUS else sorted(
+            seen.values(), key=lambda v: (v.get("name", ""), v.get("country", ""), v.get("stakeholder", "")))
+        publish(board_stream(pk), {"type": "presence", "board": pk, "count": len(seen), "people": shown})

@@ -1,0 +1,125 @@
+"""Board pages: the board screen, the facilitators' synthesis view (every group's board
+side by side), and the HTTP twins of the websocket (`apply_op`, snapshot) for callers
+without a socket. Thin: authorise, validate, call one service, respond."""
+
+from __future__ import annotations
+
+import json
+
+from django.contrib.staticfiles import finders
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, render
+from django.templatetags.static import static
+from django.views.decorators.http import require_GET, require_POST
+
+from participants.identity import Actor, actor_for
+from participants.models import Country, Stakeholder
+from realtime.protocol import OP_ID_RE, ProtocolError, error_frame
+from workshops.models import Session
+
+from . import selectors, services
+from .models import Board
+
+HTTP_STATUS = {"invalid": 400, "bad_frame": 400, "bad_json": 400, "unknown_op": 400, "forbidden": 403,
+               "not_found": 404, "conflict": 409, "locked": 409, "budget_exhausted": 409, "unauthenticated": 403}
+
+
+def _actor(request: HttpRequest, workshop_id: int) -> Actor:
+    return actor_for(user=request.user, session=request.session, workshop_id=workshop_id)
+
+
+def access_board(request: HttpRequest, board_id: int) -> tuple[Board, Actor, selectors.Access]:
+    """The board and what this request's person may do there; 404 for a board they may
+    not see, as for a missing one."""
+    board = get_object_or_404(Board.objects.select_related("session__workshop", "group"), pk=board_id)
+    actor = _actor(request, board.session.workshop_id)
+    if actor.is_anonymous:
+        raise Http404
+    try:
+        access = selectors.board_access(board, actor)
+    except ProtocolError:
+        raise Http404 from None
+    return board, actor, access
+
+
+def _optional_static(path: str) -> str:
+    """URL of a static file another helper may not have written yet, else ''."""
+    return static(path) if finders.find(path) else ""
+
+
+def _page_config(session: Session, boards: list[Board]) -> dict:
+    return {
+        "session": str(session.uuid),
+        "boards": [b.pk for b in boards],
+        "cytoscape": static("vendor/cytoscape/dist/cytoscape.esm.min.mjs"),
+        "live": static("js/live.js"),
+        "sessionBar": _optional_static("js/session.js"),
+        "labels": {
+            "countries": {k: str(v) for k, v in Country.choices},
+            "stakeholders": {k: str(v) for k, v in Stakeholder.choices},
+        },
+    }
+
+
+def board_page(request: HttpRequest, board_id: int) -> HttpResponse:
+    board, actor, access = access_board(request, board_id)
+    config = _page_config(board.session, [board])
+    config["template"] = board.template
+    plenary = None
+    if board.group_id is not None:
+        plenary = Board.objects.filter(session=board.session, group__isnull=True, read_only_input=False).order_by(
+            "id").values_list("id", flat=True).first()
+    config["plenary"] = plenary
+    return render(request, "mapping/board.html", {
+        "board": board, "session": board.session, "workshop": board.session.workshop, "access": access,
+        "config": config,
+    })
+
+
+def synthesis_page(request: HttpRequest, session_uuid) -> HttpResponse:
+    """Every group's board side by side with the plenary board, live, for facilitators
+    (and whoever may pull): they pull notes and clusters into plenary from here."""
+    session = get_object_or_404(Session.objects.select_related("workshop"), uuid=session_uuid)
+    actor = _actor(request, session.workshop_id)
+    if not actor.is_facilitator:
+        raise Http404
+    boards = list(selectors.boards_of_session(session.pk))
+    plenary = [b for b in boards if b.group_id is None and not b.read_only_input]
+    groups = [b for b in boards if b.group_id is not None]
+    inputs = [b for b in boards if b.read_only_input]
+    config = _page_config(session, plenary[:1] + groups + inputs)
+    config["plenary"] = plenary[0].pk if plenary else None
+    return render(request, "mapping/synthesis.html", {
+        "session": session, "workshop": session.workshop, "plenary": plenary[0] if plenary else None,
+        "groups": groups, "inputs": inputs, "config": config,
+    })
+
+
+@require_POST
+def board_op(request: HttpRequest, board_id: int) -> JsonResponse:
+    """POST {"op", "op_id", "data"}: the same apply_op as the websocket."""
+    board, actor, _ = access_board(request, board_id)
+    op_id = ""
+    try:
+        try:
+            body = json.loads(request.body or b"{}")
+        except ValueError:
+            raise ProtocolError("bad_json", "body is not JSON") from None
+        if not isinstance(body, dict) or not isinstance(body.get("op"), str) or not isinstance(
+                body.get("data", {}), dict):
+            raise ProtocolError("bad_frame", "send {op, op_id, data}")
+        op_id = body.get("op_id") or ""
+        if not isinstance(op_id, str) or (op_id and not OP_ID_RE.match(op_id)):
+            raise ProtocolError("bad_frame", "op_id must be 1-64 characters of A-Z a-z 0-9 _ . : -")
+        ack = services.apply_op(board=board, actor=actor, op=body["op"], op_id=op_id, data=body.get("data", {}))
+    except ProtocolError as exc:
+        frame = error_frame(exc.code, exc.message, op_id=op_id or None, fields=exc.fields)
+        return JsonResponse(frame, status=HTTP_STATUS.get(exc.code, 400))
+    return JsonResponse(ack)
+
+
+@require_GET
+def board_snapshot(request: HttpRequest, board_id: int) -> JsonResponse:
+    board, _, access = access_board(request, board_id)
+    board = Board.objects.select_related("session").get(pk=board.pk)
+    return JsonResponse(selectors.snapshot(board, access))

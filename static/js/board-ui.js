@@ -1,0 +1,53 @@
+// Small helpers shared by the board screens: safe element building (text only, never
+// HTML), translated strings, how authors and provenance read.
+
+export const t = (s) => (window.gettext ? window.gettext(s) : s);
+export const fmt = (s, args) => (window.interpolate ? window.interpolate(s, args) : s.replace(/%s/g, () => String(args.shift())));
+
+let labels = { countries: {}, stakeholders: {} };
+export function setLabels(value) { if (value) labels = value; }
+
+// el("button", {type: "button", className: "x", "aria-label": "..."}, "text", child...)
+export function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (k === "className") node.className = v;
+    else if (k in node && !k.includes("-")) node[k] = v;
+    else node.setAttribute(k, v);
+  }
+  for (const child of children) node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  return node;
+}
+
+export function authorText(author) {
+  if (!author) return "";
+  const role = [labels.countries[author.country] || author.country, labels.stakeholders[author.stakeholder] || author.stakeholder]
+    .filter(Boolean).join(", ");
+  if (author.name) return role ? `${author.name} (${role})` : author.name;
+  if (author.role === "facilitator") return t("Facilitator");
+  return role;
+}
+
+export function provenanceText(p) {
+  if (!p || !p.board) return "";
+  const from = [p.session_title, p.group].filter(Boolean).join(" / ");
+  const who = authorText({ name: p.name, country: p.country, stakeholder: p.stakeholder });
+  return fmt(t("from %s"), [who ? `${from} (${who})` : from]);
+}
+
+const MESSAGES = {
+  locked: "The board is locked; nothing was changed.",
+  forbidden: "You may not do that on this board.",
+  not_found: "That is no longer on the board.",
+  budget_exhausted: "You have used all your votes on this board.",
+  conflict: "That change no longer applies.",
+  not_subscribed: "Still connecting; try again in a moment.",
+  internal: "The server failed; nothing was changed. Please try again.",
+};
+
+export function errorText(frame) {
+  if (frame.code === "invalid" && frame.fields) {
+    return `${t("Please check:")} ${Object.entries(frame.fields).map(([k, v]) => `${k}: ${v}`).join("; ")}`;
+  }
+  return MESSAGES[frame.code] ? t(MESSAGES[frame.code]) : frame.message || frame.code;
+}
