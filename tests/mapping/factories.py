@@ -11,7 +11,7 @@ from django.test import Client
 from django.utils import timezone
 
 from participants.identity import Actor, remember_participant
-from participants.models import Participant
+from participants.models import Attendance, Participant
 from workshops.models import BreakoutGroup, BreakoutRound, GroupMembership, Session, Workshop
 
 _n = itertools.count(1)
@@ -33,10 +33,14 @@ def session(ws: Workshop | None = None, **kw) -> Session:
 
 
 def participant(ws: Workshop, name: str = "", **kw) -> Participant:
+    """A participant who has joined every session the workshop has so far (as the join
+    page records it: an attendance per session; sockets are refused without one)."""
     n = next(_n)
-    return Participant.objects.create(**{
+    person = Participant.objects.create(**{
         "workshop": ws, "display_name": name or f"Person {n}", "country": "KZ", "stakeholder": "teacher", **kw,
     })
+    Attendance.objects.bulk_create(Attendance(participant=person, session=s) for s in ws.sessions.all())
+    return person
 
 
 def facilitator_user(username: str = ""):
