@@ -239,3 +239,31 @@ def _fresh_hubs():
     hub_module._hubs.clear()
     yield
     hub_module._hubs.clear()
+
+
+async def test_an_outbox_writes_beneath_the_session_middleware_and_still_reaches_the_socket():
+    from channels.sessions import CookieMiddleware, SessionMiddleware
+
+    sent: list[dict] = []
+    seen: dict = {}
+
+    async def server_send(message: dict) -> None:  # what uvicorn hands the application
+        sent.append(message)
+
+    async def consumer(scope, receive, send) -> None:
+        seen["send"] = send
+        outbox = Outbox(send)
+        seen["outbox_send"] = outbox._send
+        outbox.push("frame")
+        await wait_until(lambda: sent)
+        await outbox.close()
+
+    async def receive() -> dict:
+        return {"type": "websocket.connect"}
+
+    app = CookieMiddleware(SessionMiddleware(consumer))
+    await app({"type": "websocket", "path": "/ws/", "headers": [(b"cookie", b"sessionid=abc")]}, receive, server_send)
+
+    assert seen["send"] is not server_send  # Channels wrapped it...
+    assert seen["outbox_send"] is server_send  # ...and the outbox writes to the server's own send
+    assert sent == [{"type": "websocket.send", "text": "frame"}]
