@@ -134,17 +134,19 @@ def drop_audience(workshop, cookies: list[str]) -> None:
 
 # --- Servers -------------------------------------------------------------------------------
 
-def start_app_server(port: int, without_daphne: bool) -> tuple[subprocess.Popen, Path]:
+def start_app_server(port: int, args) -> tuple[subprocess.Popen, Path]:
     env = dict(os.environ)
     env.update({"DEBUG": "0", "SECURE_SSL_REDIRECT": "0",
                 "ALLOWED_HOSTS": "127.0.0.1,localhost"})
-    if without_daphne:
+    if args.without_daphne:
         # A package named daphne that refuses to import, first on the path: as if absent.
         env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "bench" / "no_daphne"), env.get("PYTHONPATH", "")])
     log = LOG_DIR / "bench-app-server.log"
     # Exactly `make serve`: the same executable and flags.
     cmd = [str(VENV_BIN / "uvicorn"), "config.asgi:application", "--host", "127.0.0.1", "--port", str(port),
-           "--no-access-log", "--ws-per-message-deflate", "false"]
+           "--no-access-log", "--ws-per-message-deflate", "false", *args.server_arg]
+    if args.profile:  # the event loop runs in the main thread, which cProfile sees
+        cmd = [sys.executable, str(ROOT / "bench" / "profile_server.py"), args.profile, *cmd[1:]]
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT,
                             start_new_session=True)
     wait_http(f"http://127.0.0.1:{port}/healthz", proc, log)
@@ -298,7 +300,7 @@ def measure_app(args) -> dict:
 
     workshop, session, cookies = create_audience(args.clients)
     port = free_port()
-    proc, log = start_app_server(port, args.without_daphne)
+    proc, log = start_app_server(port, args)
     stream = f"session.{session.pk}"
     try:
         async def publish(events: int, rate: float) -> None:
@@ -394,6 +396,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rate", type=float, default=20.0, help="events per second")
     parser.add_argument("--only", choices=["app", "baseline"], help="skip the other measurement")
     parser.add_argument("--without-daphne", action="store_true", help="run the app server with daphne unimportable")
+    parser.add_argument("--server-arg", action="append", default=[], help="extra uvicorn argument (experiments)")
+    parser.add_argument("--profile", help="run the app server under cProfile, writing this file")
     parser.add_argument("--migrate", action="store_true", help="migrate the database first")
     parser.add_argument("--json", help="also write the raw figures to this file")
     args = parser.parse_args(argv)
