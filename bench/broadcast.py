@@ -101,7 +101,7 @@ def create_audience(n: int):
     from django.utils import timezone
 
     from participants.identity import SESSION_KEY
-    from participants.models import Country, Participant, Stakeholder
+    from participants.models import Attendance, Country, Participant, Stakeholder
     from workshops.models import Session, Workshop
 
     tag = secrets.token_hex(4)
@@ -115,6 +115,8 @@ def create_audience(n: int):
                     stakeholder=Stakeholder.TEACHER)
         for i in range(n)
     )
+    # Joined this session (the join service records an attendance; sockets require it).
+    Attendance.objects.bulk_create(Attendance(participant=p, session=session) for p in participants)
     store = SessionStore()
     keys = [secrets.token_hex(16) for _ in range(n)]
     HttpSession.objects.bulk_create(
@@ -225,6 +227,7 @@ def run_clients_and_publish(*, name: str, url: str, cookies: list[str | None], p
     join_seconds = time.monotonic() - join_started
     time.sleep(1.0)  # let the joins' work settle before measuring CPU
 
+    load_before = os.getloadavg()[0]
     cpu_before = cpu_seconds(server_pid)
     started = time.monotonic()
     asyncio.run(publish(events, rate))
@@ -275,6 +278,7 @@ def run_clients_and_publish(*, name: str, url: str, cookies: list[str | None], p
         "deliveries_per_s": deliveries / elapsed if elapsed else 0.0,
         "server_cpu_s": cpu,
         "cpu_s_per_1000": cpu / deliveries * 1000 if deliveries else float("nan"),
+        "loadavg": (round(load_before, 2), round(os.getloadavg()[0], 2)),
     }
 
 
@@ -368,7 +372,8 @@ def report(results: list[dict], args) -> None:
     for r in results:
         print(f"\n{r['name']}: joins took {r['join_seconds']} s; connect failures: {r['connect_failures'] or 'none'}; "
               f"server CPU {r['server_cpu_s']:.2f} s for {r['deliveries']} deliveries "
-              f"(expected {r['expected_deliveries']}); RSS {r['server_rss_mb']:.0f} MB")
+              f"(expected {r['expected_deliveries']}); RSS {r['server_rss_mb']:.0f} MB; machine load "
+              f"{r['loadavg'][0]} -> {r['loadavg'][1]}")
         errors = r["log_errors"]
         print(f"  server log {r['log']}: {len(errors)} error lines" + (":" if errors else ""))
         distinct = list(dict.fromkeys(errors))

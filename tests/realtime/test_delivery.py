@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from config.asgi import application
 from participants.identity import remember_participant
-from participants.models import Participant
+from participants.models import Attendance, Participant
 from realtime.broadcast import asend_encoded
 from workshops.models import Session, Workshop
 
@@ -35,6 +35,8 @@ async def test_a_session_broadcast_reaches_every_joined_socket_in_order(any_laye
                                          ends_at=now + dt.timedelta(hours=1))
         people = [Participant.objects.create(workshop=workshop, display_name=f"P{i}", country="KZ",
                                              stakeholder="teacher") for i in range(3)]
+        # Joined this session, not merely the workshop (what the join service records).
+        Attendance.objects.bulk_create(Attendance(participant=p, session=session) for p in people)
         cookies = []
         for person in people:
             client.cookies.clear()
@@ -47,7 +49,8 @@ async def test_a_session_broadcast_reaches_every_joined_socket_in_order(any_laye
         ws = WebsocketCommunicator(application, f"/ws/sessions/{session.uuid}/", headers=[ORIGIN, (b"cookie", cookie)])
         connected, _ = await ws.connect()
         assert connected
-        assert (await ws.receive_json_from(timeout=5))["type"] == "welcome"
+        first = await ws.receive_json_from(timeout=5)
+        assert first["type"] == "welcome", first
         sockets.append(ws)
 
     for n in range(1, 6):
