@@ -267,3 +267,18 @@ async def test_an_outbox_writes_beneath_the_session_middleware_and_still_reaches
     assert seen["send"] is not server_send  # Channels wrapped it...
     assert seen["outbox_send"] is server_send  # ...and the outbox writes to the server's own send
     assert sent == [{"type": "websocket.send", "text": "frame"}]
+
+
+async def test_a_round_trip_comes_back_through_the_hub_and_leaves_nothing_subscribed(any_layer):
+    from realtime.hub import round_trip
+
+    layer = get_channel_layer()
+
+    assert [await round_trip(timeout=5) for _ in range(3)] == [True, True, True]
+    assert get_hub().streams == {}
+    if any_layer == "redis":
+        loop_layer = layer._get_layer()
+        assert loop_layer.groups == {}
+        assert [s._subscribed_to for s in loop_layer._shards] == [{get_hub().channel}]
+    else:
+        assert layer.groups == {}
