@@ -202,7 +202,7 @@ def log_errors(log: Path) -> list[str]:
 # --- One measured run ----------------------------------------------------------------------
 
 def run_clients_and_publish(*, name: str, url: str, cookies: list[str | None], procs: int, events: int,
-                            rate: float, publish, server_pid: int) -> dict:
+                            rate: float, publish, server_pid: int, idle: float) -> dict:
     ctx = multiprocessing.get_context("spawn")
     end_timeout = events / rate + 120
     pipes, workers = [], []
@@ -226,6 +226,10 @@ def run_clients_and_publish(*, name: str, url: str, cookies: list[str | None], p
         connected += rest[0]
     join_seconds = time.monotonic() - join_started
     time.sleep(1.0)  # let the joins' work settle before measuring CPU
+    # What N connected, silent sockets cost (pings, timers, presence): CPU share of a core.
+    idle_before = cpu_seconds(server_pid)
+    time.sleep(idle)
+    idle_share = (cpu_seconds(server_pid) - idle_before) / idle if idle else float("nan")
 
     load_before = os.getloadavg()[0]
     cpu_before = cpu_seconds(server_pid)
@@ -279,6 +283,7 @@ def run_clients_and_publish(*, name: str, url: str, cookies: list[str | None], p
         "server_cpu_s": cpu,
         "cpu_s_per_1000": cpu / deliveries * 1000 if deliveries else float("nan"),
         "loadavg": (round(load_before, 2), round(os.getloadavg()[0], 2)),
+        "idle_cpu_share": idle_share,
     }
 
 
@@ -313,7 +318,7 @@ def measure_app(args) -> dict:
         result = run_clients_and_publish(
             name="app (uvicorn + Django + Channels hub)",
             url=f"ws://127.0.0.1:{port}/ws/sessions/{session.uuid}/", cookies=cookies, procs=args.procs,
-            events=args.events, rate=args.rate, publish=publish, server_pid=proc.pid,
+            events=args.events, rate=args.rate, publish=publish, server_pid=proc.pid, idle=args.idle,
         )
         result["server_rss_mb"] = rss_mb(proc.pid)
     finally:
@@ -341,6 +346,7 @@ def measure_baseline(args) -> dict:
         result = run_clients_and_publish(
             name="baseline (websockets.broadcast)", url=f"ws://127.0.0.1:{port}/", cookies=[None] * args.clients,
             procs=args.procs, events=args.events, rate=args.rate, publish=publish, server_pid=proc.pid,
+            idle=args.idle,
         )
         result["server_rss_mb"] = rss_mb(proc.pid)
     finally:
@@ -372,7 +378,8 @@ def report(results: list[dict], args) -> None:
     for r in results:
         print(f"\n{r['name']}: joins took {r['join_seconds']} s; connect failures: {r['connect_failures'] or 'none'}; "
               f"server CPU {r['server_cpu_s']:.2f} s for {r['deliveries']} deliveries "
-              f"(expected {r['expected_deliveries']}); RSS {r['server_rss_mb']:.0f} MB; machine load "
+              f"(expected {r['expected_deliveries']}); idle with {r['connected']} sockets "
+              f"{r['idle_cpu_share'] * 100:.1f}% of a core; RSS {r['server_rss_mb']:.0f} MB; machine load "
               f"{r['loadavg'][0]} -> {r['loadavg'][1]}")
         errors = r["log_errors"]
         print(f"  server log {r['log']}: {len(errors)} error lines" + (":" if errors else ""))
@@ -399,6 +406,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--procs", type=int, default=4, help="client processes")
     parser.add_argument("--events", type=int, default=300)
     parser.add_argument("--rate", type=float, default=20.0, help="events per second")
+    parser.add_argument("--idle", type=float, default=10.0, help="seconds of idle CPU measurement before publishing")
     parser.add_argument("--only", choices=["app", "baseline"], help="skip the other measurement")
     parser.add_argument("--without-daphne", action="store_true", help="run the app server with daphne unimportable")
     parser.add_argument("--server-arg", action="append", default=[], help="extra uvicorn argument (experiments)")
