@@ -119,9 +119,14 @@ class Hub:
         await self._ensure_started()
         members = self.streams.get(stream)
         if members is None:
-            members = self.streams[stream] = set()
-            members.add(outbox)
-            await self.layer.group_add(group_name(stream), self.channel)
+            members = self.streams[stream] = {outbox}
+            try:
+                await self.layer.group_add(group_name(stream), self.channel)
+            except BaseException:
+                # Not joined: forget the stream, or later subscribers would never join it.
+                if self.streams.get(stream) is members:
+                    del self.streams[stream]
+                raise
         else:
             members.add(outbox)
 

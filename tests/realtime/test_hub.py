@@ -282,3 +282,31 @@ async def test_a_round_trip_comes_back_through_the_hub_and_leaves_nothing_subscr
         assert [s._subscribed_to for s in loop_layer._shards] == [{get_hub().channel}]
     else:
         assert layer.groups == {}
+
+
+async def test_a_stream_whose_group_join_failed_is_joined_by_the_next_subscriber(memory_layer):
+    from channels.layers import InMemoryChannelLayer
+
+    class FlakyLayer(InMemoryChannelLayer):  # the channel layer is third-party: a stand-in for a Redis hiccup
+        failures = 1
+
+        async def group_add(self, group, channel):
+            if self.failures:
+                self.failures -= 1
+                raise ConnectionError("redis went away")
+            await super().group_add(group, channel)
+
+    hub = get_hub()
+    hub.layer = FlakyLayer()
+    first, second = Socket(), Socket()
+    a, b = Outbox(first.send), Outbox(second.send)
+
+    with pytest.raises(ConnectionError):
+        await hub.subscribe("board.9", a)
+    assert hub.streams == {}
+    await hub.subscribe("board.9", b)
+    await hub.layer.group_send(group_name("board.9"), {"type": "hub.frame", "stream": "board.9", "text": "x"})
+    await wait_until(lambda: second.texts == ["x"])
+
+    assert (first.texts, second.texts) == ([], ["x"])
+    await close_all([a, b])
