@@ -151,16 +151,25 @@ def start_app_server(port: int, args) -> tuple[subprocess.Popen, Path]:
         cmd = [sys.executable, str(ROOT / "bench" / "profile_server.py"), args.profile, *cmd[1:]]
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT,
                             start_new_session=True)
+    pin(proc.pid, args.pin)
     wait_http(f"http://127.0.0.1:{port}/healthz", proc, log)
     return proc, log
 
 
-def start_baseline_server(port: int, channel: str) -> tuple[subprocess.Popen, Path]:
+def pin(pid: int, on: bool) -> None:
+    """--pin: the server gets CPU 0 to itself (as on a real host, where the clients are
+    elsewhere); this process and the clients share the others."""
+    if on:
+        os.sched_setaffinity(pid, {0})
+
+
+def start_baseline_server(port: int, channel: str, args) -> tuple[subprocess.Popen, Path]:
     log = LOG_DIR / "bench-baseline-server.log"
     proc = subprocess.Popen(
         [sys.executable, str(ROOT / "bench" / "baseline_server.py"), str(port), os.environ["REDIS_URL"], channel],
         cwd=ROOT, stdout=log.open("w"), stderr=subprocess.STDOUT, start_new_session=True,
     )
+    pin(proc.pid, args.pin)
     deadline = time.monotonic() + 30
     while "listening" not in log.read_text():
         if proc.poll() is not None or time.monotonic() > deadline:
@@ -202,8 +211,9 @@ def log_errors(log: Path) -> list[str]:
 # --- One measured run ----------------------------------------------------------------------
 
 def run_clients_and_publish(*, name: str, url: str, cookies: list[str | None], procs: int, events: int,
-                            rate: float, publish, server_pid: int, idle: float) -> dict:
+                            rate: float, publish, server_pid: int, idle: float, pinned: bool = False) -> dict:
     ctx = multiprocessing.get_context("spawn")
+    cpus = os.sched_getaffinity(0) if pinned else None
     end_timeout = events / rate + 120
     pipes, workers = [], []
     for k in range(procs):
@@ -212,6 +222,8 @@ def run_clients_and_publish(*, name: str, url: str, cookies: list[str | None], p
         worker = ctx.Process(target=run_clients, args=(url, "http://127.0.0.1", part, end_timeout, child),
                              daemon=True)
         worker.start()
+        if cpus is not None:
+            os.sched_setaffinity(worker.pid, cpus)
         child.close()
         pipes.append(parent)
         workers.append(worker)
@@ -293,6 +305,7 @@ def run_clients_and_publish(*, name: str, url: str, cookies: list[str | None], p
         "cpu_s_per_1000": cpu / deliveries * 1000 if deliveries else float("nan"),
         "loadavg": (round(load_before, 2), round(os.getloadavg()[0], 2)),
         "idle_cpu_share": idle_share,
+        "clients_cpu_s": sum(r.cpu_seconds for r in results),
     }
 
 
@@ -328,6 +341,7 @@ def measure_app(args) -> dict:
             name="app (uvicorn + Django + Channels hub)",
             url=f"ws://127.0.0.1:{port}/ws/sessions/{session.uuid}/", cookies=cookies, procs=args.procs,
             events=args.events, rate=args.rate, publish=publish, server_pid=proc.pid, idle=args.idle,
+            pinned=args.pin,
         )
         result["server_rss_mb"] = rss_mb(proc.pid)
     finally:
@@ -343,7 +357,7 @@ def measure_baseline(args) -> dict:
 
     channel = f"{os.environ.get('CHANNELS_PREFIX', 'ws')}.bench-baseline.{secrets.token_hex(4)}"
     port = free_port()
-    proc, log = start_baseline_server(port, channel)
+    proc, log = start_baseline_server(port, channel, args)
     try:
         async def publish(events: int, rate: float) -> None:
             redis = aioredis.Redis.from_url(os.environ["REDIS_URL"])
@@ -355,7 +369,7 @@ def measure_baseline(args) -> dict:
         result = run_clients_and_publish(
             name="baseline (websockets.broadcast)", url=f"ws://127.0.0.1:{port}/", cookies=[None] * args.clients,
             procs=args.procs, events=args.events, rate=args.rate, publish=publish, server_pid=proc.pid,
-            idle=args.idle,
+            idle=args.idle, pinned=args.pin,
         )
         result["server_rss_mb"] = rss_mb(proc.pid)
     finally:
@@ -376,7 +390,8 @@ def report(results: list[dict], args) -> None:
     print()
     print(f"machine: {platform.node()} {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}")
     print(f"date: {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC; clients {args.clients} in {args.procs} processes; "
-          f"{args.events} events at {args.rate:g}/s; daphne {'blocked' if args.without_daphne else 'importable'}")
+          f"{args.events} events at {args.rate:g}/s; daphne {'blocked' if args.without_daphne else 'importable'}"
+          + ("; server pinned to CPU 0, clients on the others" if args.pin else ""))
     header = f"{'':38} {'connected':>9} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'max ms':>8} " \
              f"{'deliv/s':>8} {'CPU s/1k':>9} {'lost':>6} {'dup':>5} {'ooo':>4}"
     print(header)
@@ -391,6 +406,8 @@ def report(results: list[dict], args) -> None:
               f"(expected {r['expected_deliveries']}); idle with {r['connected']} sockets "
               f"{r['idle_cpu_share'] * 100:.1f}% of a core; RSS {r['server_rss_mb']:.0f} MB; machine load "
               f"{r['loadavg'][0]} -> {r['loadavg'][1]}")
+        print(f"  client processes used {r['clients_cpu_s']:.1f} CPU s in all (joins included): the server "
+              f"and the clients share this machine's {os.cpu_count()} CPUs")
         errors = r["log_errors"]
         print(f"  server log {r['log']}: {len(errors)} error lines" + (":" if errors else ""))
         distinct = list(dict.fromkeys(errors))
@@ -416,6 +433,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--procs", type=int, default=4, help="client processes")
     parser.add_argument("--events", type=int, default=300)
     parser.add_argument("--rate", type=float, default=20.0, help="events per second")
+    parser.add_argument("--pin", action="store_true",
+                        help="server on CPU 0 alone; clients and publisher on the other CPUs")
     parser.add_argument("--idle", type=float, default=10.0, help="seconds of idle CPU measurement before publishing")
     parser.add_argument("--only", choices=["app", "baseline"], help="skip the other measurement")
     parser.add_argument("--without-daphne", action="store_true", help="run the app server with daphne unimportable")
@@ -430,6 +449,11 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     setup_django(args)
     LOG_DIR.mkdir(exist_ok=True)
+    if args.pin:
+        others = set(range(os.cpu_count() or 1)) - {0}
+        if not others:
+            parser.error("--pin needs at least 2 CPUs")
+        os.sched_setaffinity(0, others)
     results = []
     if args.only != "baseline":
         results.append(measure_app(args))

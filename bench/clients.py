@@ -29,6 +29,7 @@ class ProcessResult:
     received: list[list[int]] = field(default_factory=list)  # per socket: bench indices in arrival order
     ended: int = 0  # sockets that saw bench_end
     first_frames: dict[str, int] = field(default_factory=dict)  # type of the first frame -> count
+    cpu_seconds: float = 0.0  # this client process's CPU, whole run
 
 
 async def _one(url: str, origin: str, cookie: str | None, result: ProcessResult, ready: asyncio.Event,
@@ -110,6 +111,7 @@ def run_clients(url: str, origin: str, cookies: list[str | None], end_timeout: f
         runner = asyncio.run
     try:
         result = runner(_run(url, origin, cookies, end_timeout, conn))
+        result.cpu_seconds = time.process_time()
         conn.send(("done", result))
     except Exception as exc:  # report instead of dying silently
         conn.send(("error", repr(exc)))
