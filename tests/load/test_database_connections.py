@@ -4,6 +4,7 @@ each request left one idle PostgreSQL connection behind until PostgreSQL refused
 clients. The server runs as in production (uvicorn subprocess, CONN_MAX_AGE=60)."""
 
 import concurrent.futures
+import time
 import urllib.request
 
 import pytest
@@ -21,10 +22,18 @@ pytestmark = [
 
 
 def server_connections() -> int:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                       "AND pid <> pg_backend_pid()")
-        return cursor.fetchone()[0]
+    """Backends on the test database other than ours. A backend whose client closed the
+    connection leaves pg_stat_activity a few milliseconds later, so wait up to 3 s for
+    the count to fall to zero; a leaked connection stays (it is open and idle)."""
+    deadline = time.monotonic() + 3
+    while True:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                           "AND pid <> pg_backend_pid()")
+            count = cursor.fetchone()[0]
+        if count == 0 or time.monotonic() > deadline:
+            return count
+        time.sleep(0.05)
 
 
 def fetch(url: str) -> int:
