@@ -48,7 +48,7 @@ test: deps-test lint
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 bench: setup
-	$(PY) manage.py bench_broadcast
+	$(PY) bench/broadcast.py $(BENCH_ARGS)
 
 messages: setup
 	$(PY) manage.py makemessages -l ru -l en --ignore=node_modules --ignore=.venv

@@ -1,14 +1,11 @@
-import asyncio
-import uuid
-
 from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 
 from participants.identity import is_facilitator_user
+from realtime.hub import round_trip
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -19,12 +16,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 async def _layer_round_trip() -> bool:
-    layer = get_channel_layer()
-    channel = await layer.new_channel("health.")
-    token = uuid.uuid4().hex
-    await layer.send(channel, {"type": "health.check", "token": token})
-    message = await asyncio.wait_for(layer.receive(channel), timeout=2)
-    return message.get("token") == token
+    return await round_trip(timeout=2)
 
 
 @never_cache

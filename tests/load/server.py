@@ -1,0 +1,74 @@
+"""The server under load: uvicorn started exactly as `make serve` starts it, in its own
+process, logging to var/load-server-<port>.log (checked for errors afterwards)."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+ERROR_LINE = re.compile(r"Traceback|ERROR|Exception|Timeout reading|MaxConnections|Internal Server Error")
+
+
+@dataclass
+class Server:
+    proc: subprocess.Popen
+    base_url: str
+    log: Path
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+
+    def log_errors(self) -> list[str]:
+        return [line for line in self.log.read_text(errors="replace").splitlines() if ERROR_LINE.search(line)]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(*, database_url: str | None = None) -> Server:
+    """Start the server on this process's settings (DATABASE_URL, REDIS_URL,
+    CHANNELS_PREFIX), or on `database_url` (the test database)."""
+    port = free_port()
+    env = dict(os.environ)
+    if database_url:
+        env["DATABASE_URL"] = database_url
+        env.pop("TEST_DATABASE_NAME", None)
+    env.update({"DEBUG": "1", "ALLOWED_HOSTS": "127.0.0.1,localhost", "SITE_URL": f"http://127.0.0.1:{port}"})
+    (ROOT / "var").mkdir(exist_ok=True)
+    log = ROOT / "var" / f"load-server-{port}.log"
+    uvicorn = Path(sys.executable).parent / "uvicorn"
+    proc = subprocess.Popen(
+        [str(uvicorn), "config.asgi:application", "--host", "127.0.0.1", "--port", str(port), "--no-access-log",
+         "--ws-per-message-deflate", "false"],
+        cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT, start_new_session=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(base + "/healthz", timeout=2):
+                return Server(proc, base, log)
+        except OSError:
+            if proc.poll() is not None:
+                break
+            time.sleep(0.2)
+    Server(proc, base, log).stop()
+    raise RuntimeError(f"the server did not start; see {log}")
