@@ -21,15 +21,19 @@ pytestmark = [
 ]
 
 
+APP_NAME = "leak-check"
+
+
 def server_connections() -> int:
-    """Backends on the test database other than ours. A backend whose client closed the
+    """Backends the server under test opened (tagged with its application_name: other
+    tests' servers and worker threads may hold connections of their own). A backend whose client closed the
     connection leaves pg_stat_activity a few milliseconds later, so wait up to 3 s for
     the count to fall to zero; a leaked connection stays (it is open and idle)."""
     deadline = time.monotonic() + 3
     while True:
         with connection.cursor() as cursor:
             cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                           "AND pid <> pg_backend_pid()")
+                           "AND application_name = %s", [APP_NAME])
             count = cursor.fetchone()[0]
         if count == 0 or time.monotonic() > deadline:
             return count
@@ -43,7 +47,7 @@ def fetch(url: str) -> int:
 
 def test_http_requests_leave_no_idle_database_connections_behind(monkeypatch):
     monkeypatch.setenv("CONN_MAX_AGE", "60")
-    server = start_server(database_url=_database_url())
+    server = start_server(database_url=f"{_database_url()}?application_name={APP_NAME}")
     try:
         before = server_connections()
         with concurrent.futures.ThreadPoolExecutor(4) as pool:
