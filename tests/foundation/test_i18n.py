@@ -1,3 +1,4 @@
+import json
 import subprocess
 import sys
 
@@ -29,4 +30,4 @@ def test_javascript_catalogue_serves_russian(client):
 def test_board_module_strings_reach_the_javascript_catalogue(client):
     # board-ui.js calls gettext through a short alias t("..."); makemessages extracts it.
     response = client.get("/jsi18n/", HTTP_ACCEPT_LANGUAGE="ru")
-    assert "сохранение…" in response.content.decode()
+    assert json.dumps("сохранение…")[1:-1] in response.content.decode()  # the catalogue is JSON-escaped
