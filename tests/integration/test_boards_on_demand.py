@@ -129,3 +129,17 @@ def test_concurrent_first_callers_make_each_board_once():
     assert errors == []
     assert (Board.objects.filter(session=sess, group__isnull=True).count(),
             Board.objects.filter(session=sess, group__isnull=False).count()) == (1, 3)
+
+
+def test_a_connecting_socket_costs_two_queries_for_its_boards_once_they_exist():
+    first = f.session()
+    second = f.session(first.workshop, builds_on=first)
+    rnd, (ga, _) = f.breakout(second, ["A", "B"])
+    p = f.participant(first.workshop)
+    f.member(ga, p)
+    services.ensure_session_boards(session_id=first.pk)
+    services.ensure_session_boards(session_id=second.pk)
+    conn = _connection(f.actor(p), Session.objects.get(pk=second.pk))
+    with CaptureQueriesContext(connection) as queries:
+        offered = live.boards_for(conn)
+    assert ([b["kind"] for b in offered], len(queries)) == (["group", "input"], 2)
