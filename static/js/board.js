@@ -174,10 +174,10 @@ export function mountBoard(live, root, BOARD, config) {
     const vote = c.querySelector(".vote");
     vote.textContent = fmt(state.info.template === "proposals" ? t("Support (%s)") : t("Vote (%s)"), [note.votes]);
     vote.setAttribute("aria-label", fmt(t("Vote for this note; it has %s votes, %s of them yours"), [note.votes, myVotes]));
-    vote.hidden = !may.vote || note.private;
+    vote.hidden = !may.vote || note.private || !!state.info.read_only_input;
     vote.disabled = !open;
     const unvote = c.querySelector(".unvote");
-    unvote.hidden = !may.vote || myVotes === 0;
+    unvote.hidden = !may.vote || myVotes === 0 || !!state.info.read_only_input;
     unvote.disabled = !open;
     c.querySelector(".edit").hidden = !(may.moderate || mine) || !open;
     c.querySelector(".connect").hidden = !may.write || !open || note.private;
@@ -515,7 +515,7 @@ export function mountBoard(live, root, BOARD, config) {
       info.private_until_reveal && !info.revealed ? t("Notes stay private until the facilitator reveals them") : "",
     ].filter(Boolean);
     $("board-flags").textContent = flags.length ? `· ${flags.join(" · ")}` : "";
-    $("votes-left").textContent = may.vote ? fmt(t("Votes left: %s of %s"), [state.me.votes_left, info.vote_budget]) : "";
+    $("votes-left").textContent = may.vote && !info.read_only_input ? fmt(t("Votes left: %s of %s"), [state.me.votes_left, info.vote_budget]) : "";
     const cat = $("note-category");
     const value = cat.value;
     cat.replaceChildren(...categorySelect(null).children);
