@@ -87,13 +87,17 @@ def synthesis_page(request: HttpRequest, session_uuid) -> HttpResponse:
     services.ensure_session_boards(session_id=session.pk)
     boards = list(selectors.boards_of_session(session.pk))
     plenary = [b for b in boards if b.group_id is None and not b.read_only_input]
-    groups = [b for b in boards if b.group_id is not None]
+    # The newest round's groups side by side; earlier rounds' boards as links.
+    all_groups = [b for b in boards if b.group_id is not None]
+    latest = max((b.group.round_id for b in all_groups), default=None)
+    groups = [b for b in all_groups if b.group.round_id == latest]
+    earlier = [b for b in all_groups if b.group.round_id != latest]
     inputs = [b for b in boards if b.read_only_input]
     config = _page_config(session, plenary[:1] + groups + inputs)
     config["plenary"] = plenary[0].pk if plenary else None
     return render(request, "mapping/synthesis.html", {
         "session": session, "workshop": session.workshop, "plenary": plenary[0] if plenary else None,
-        "groups": groups, "inputs": inputs, "config": config,
+        "groups": groups, "earlier": earlier, "inputs": inputs, "config": config,
     })
 
 

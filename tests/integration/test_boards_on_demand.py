@@ -143,3 +143,18 @@ def test_a_connecting_socket_costs_two_queries_for_its_boards_once_they_exist():
     with CaptureQueriesContext(connection) as queries:
         offered = live.boards_for(conn)
     assert ([b["kind"] for b in offered], len(queries)) == (["group", "input"], 2)
+
+
+def test_the_side_by_side_view_shows_the_newest_rounds_groups_and_links_earlier_ones():
+    sess = f.session()
+    old_round, old_groups = f.breakout(sess, ["Old A", "Old B"])
+    services.ensure_group_boards(round=old_round)
+    old_round.closed_at = sess.starts_at
+    old_round.save()
+    f.breakout(sess, ["New A", "New B", "New C"])
+    client = Client()
+    client.force_login(f.facilitator_user())
+    html = client.get(f"/boards/synthesis/{sess.uuid}/").content.decode()
+    assert (html.count('class="synth-board'), html.count("New "), html.count('class="synth-earlier"')) == (4, 3, 1)
+    old = Board.objects.get(group=old_groups[0])
+    assert f'<li><a href="/boards/{old.pk}/">Old A</a></li>' in html
