@@ -103,10 +103,13 @@ TEMPLATE_WORDS: list[tuple[str, tuple[str, ...]]] = [
 
 
 def template_for_round(round: BreakoutRound) -> str:
-    """The board template for a round's group boards, from its agenda item's title and
-    description (a reflection round gets the reflection grid, a proposals round the
-    proposals template); else the session's plenary board's, so groups work on what the
-    plenary will synthesise; else a concept map."""
+    """The board template for a round's group boards: the one the facilitator picked for
+    the round; else from its agenda item's title and description (a reflection round
+    gets the reflection grid, a proposals round the proposals template); else the
+    session's plenary board's, so groups work on what the plenary will synthesise; else
+    a concept map."""
+    if round.board_template:
+        return round.board_template
     item = round.agenda_item
     if item is not None:
         words = f"{item.title} {item.description}".lower()

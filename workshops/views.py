@@ -207,7 +207,7 @@ def round_create(request: HttpRequest, uuid) -> HttpResponse:
     if form.is_valid():
         services.create_round(session=session, agenda_item=form.cleaned_data["agenda_item"],
                               strategy=form.cleaned_data["strategy"], n_groups=form.cleaned_data["n_groups"],
-                              cap=form.cleaned_data["cap"])
+                              cap=form.cleaned_data["cap"], board_template=form.cleaned_data["board_template"])
         messages.success(request, _("Groups proposed. Adjust them, then open the groups."))
     else:
         messages.error(request, _("Check the breakout settings."))

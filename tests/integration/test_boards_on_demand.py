@@ -13,8 +13,9 @@ from django.test.utils import CaptureQueriesContext
 from mapping import live, services
 from mapping.models import Board
 from tests.mapping import factories as f
+from workshops import services as workshop_services
 from workshops.live import _connection
-from workshops.models import AgendaItem, Session
+from workshops.models import AgendaItem, BreakoutRound, Session
 
 pytestmark = pytest.mark.django_db
 
@@ -158,3 +159,23 @@ def test_the_side_by_side_view_shows_the_newest_rounds_groups_and_links_earlier_
     assert (html.count('class="synth-board'), html.count("New "), html.count('class="synth-earlier"')) == (4, 3, 1)
     old = Board.objects.get(group=old_groups[0])
     assert f'<li><a href="/boards/{old.pk}/">Old A</a></li>' in html
+
+
+def test_the_round_template_choices_are_the_board_templates():
+    choices = [value for value, _ in BreakoutRound._meta.get_field("board_template").choices if value]
+    assert sorted(choices) == sorted(Board.Template.values)
+
+
+def test_a_template_the_facilitator_picks_for_a_round_beats_the_agenda_item():
+    sess = f.session()
+    item = AgendaItem.objects.create(session=sess, kind="group_work", title="Group work: concept map")
+    f.participant(sess.workshop)
+    client = Client()
+    client.force_login(f.facilitator_user())
+    response = client.post(f"/w/s/{sess.uuid}/rounds/new/", {
+        "agenda_item": item.pk, "n_groups": 2, "strategy": "random", "board_template": "proposals"})
+    assert response.status_code == 302
+    rnd = sess.rounds.get()
+    workshop_services.open_round(round_=rnd)
+    services.ensure_session_boards(session_id=sess.pk)
+    assert list(Board.objects.filter(group__round=rnd).values_list("template", flat=True)) == ["proposals"] * 2
