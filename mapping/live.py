@@ -93,12 +93,18 @@ def _kind(board: Board) -> str:
 def boards_for(conn: Connection) -> list[dict[str, Any]]:
     """Boards to offer this socket now: its group's board while groups run, else the
     session's plenary board(s), plus carried-forward input boards. Facilitators get every
-    board of the session (the synthesis view shows the groups side by side).
-    [{id, title, url, template, kind, group}]"""
+    board of the session (the synthesis view shows the groups side by side). Boards the
+    session needs and lacks are made first (services.ensure_session_boards).
+    [{id, title, url, template, kind, group, plenary (the plenary board's id, where a
+    rapporteur pulls notes to)}]"""
+    services.ensure_session_boards(session_id=conn.session_id)
     group_id = conn.welcome.get("group")
     chosen = []
+    plenary = None
     for board in selectors.boards_of_session(conn.session_id):
         kind = _kind(board)
+        if kind == "plenary" and (plenary is None or board.pk < plenary):
+            plenary = board.pk
         mine = board.group_id == group_id if group_id is not None else kind == "plenary"
         if conn.actor.is_facilitator or kind == "input" or mine:
             chosen.append(board)
@@ -106,7 +112,7 @@ def boards_for(conn: Connection) -> list[dict[str, Any]]:
     chosen.sort(key=lambda b: (rank[_kind(b)], b.pk))
     return [
         {"id": b.pk, "title": b.title, "url": f"/boards/{b.pk}/", "template": b.template, "kind": _kind(b),
-         "group": b.group_id}
+         "group": b.group_id, "plenary": plenary}
         for b in chosen
     ]
 

@@ -12,14 +12,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from participants.identity import Actor
 from realtime.broadcast import publish
 from realtime.protocol import ProtocolError
-from workshops.models import BreakoutRound, GroupMembership, Session
+from workshops.models import BreakoutGroup, BreakoutRound, GroupMembership, Session
 
 from . import protocol, selectors
 from .models import Board, BoardEvent, BoardPresence, Category, Cluster, Comment, Link, Note, Vote
@@ -93,15 +93,41 @@ def ensure_plenary_board(*, session: Session, template: str = Board.Template.CON
     return board or create_board(session=session, template=template, title=title)
 
 
+#: Words in a group-work agenda item's title that say which board template fits it
+#: (English and Russian stems); anything else is a concept map.
+TEMPLATE_WORDS: list[tuple[str, tuple[str, ...]]] = [
+    (Board.Template.REFLECTION, ("reflect", "what worked", "рефлекс", "что сработало")),
+    (Board.Template.PROPOSALS, ("proposal", "cooperation", "предлож", "сотруднич")),
+    (Board.Template.CONCEPT_MAP, ("concept map", "map", "карт")),
+]
+
+
+def template_for_round(round: BreakoutRound) -> str:
+    """The board template for a round's group boards: the one the facilitator picked for
+    the round; else from its agenda item's title and description (a reflection round
+    gets the reflection grid, a proposals round the proposals template); else the
+    session's plenary board's, so groups work on what the plenary will synthesise; else
+    a concept map."""
+    if round.board_template:
+        return round.board_template
+    item = round.agenda_item
+    if item is not None:
+        words = f"{item.title} {item.description}".lower()
+        for template, stems in TEMPLATE_WORDS:
+            if any(stem in words for stem in stems):
+                return template
+    plenary = Board.objects.filter(session_id=round.session_id, group__isnull=True,
+                                   read_only_input=False).order_by("id").values_list("template", flat=True).first()
+    return plenary or Board.Template.CONCEPT_MAP
+
+
 @transaction.atomic
 def ensure_group_boards(*, round: BreakoutRound, template: str | None = None) -> list[Board]:
     """One board per group of `round` (idempotent: existing group boards are kept).
-    The lead calls it when groups open. The template defaults to the session's plenary
-    board's, so groups work on what the plenary will synthesise."""
+    The template defaults to the one the round's agenda item calls for
+    (template_for_round)."""
     if template is None:
-        plenary = Board.objects.filter(session_id=round.session_id, group__isnull=True,
-                                       read_only_input=False).order_by("id").first()
-        template = plenary.template if plenary else Board.Template.CONCEPT_MAP
+        template = template_for_round(round)
     boards = []
     for group in round.groups.order_by("order", "id"):
         board = Board.objects.filter(group=group).order_by("id").first()
@@ -139,6 +165,51 @@ def carry_forward(*, session: Session) -> list[Board]:
                          data={"source_board": source.pk, "notes": ids[start:start + protocol.MAX_IDS]})
         made.append(board)
     return made
+
+
+def _boards_missing(session_id: int) -> bool:
+    """One query: does the session lack a board it should have now (a plenary board; a
+    board for each group of a running round; the earlier session's plenary boards as
+    read-only input)?"""
+    carried = Board.objects.filter(source_board=OuterRef("pk"), session_id=OuterRef(OuterRef("pk")),
+                                   read_only_input=True)
+    row = Session.objects.filter(pk=session_id).annotate(
+        has_plenary=Exists(Board.objects.filter(session=OuterRef("pk"), group__isnull=True, read_only_input=False)),
+        groups_without=Exists(BreakoutGroup.objects.filter(
+            round__session=OuterRef("pk"), round__opened_at__isnull=False, round__closed_at__isnull=True,
+            boards__isnull=True)),
+        uncarried=Exists(Board.objects.filter(session_id=OuterRef("builds_on_id"), group__isnull=True,
+                                              read_only_input=False).filter(~Exists(carried))),
+    ).values_list("has_plenary", "groups_open", "groups_without", "uncarried").first()
+    if row is None:
+        return False
+    has_plenary, groups_open, groups_without, uncarried = row
+    return not has_plenary or (groups_open and groups_without) or uncarried
+
+
+def ensure_session_boards(*, session_id: int) -> bool:
+    """Make the boards a session needs now, once: its plenary board, a board per group of
+    the running round, the earlier session's plenary boards carried forward (read-only).
+
+    Called whenever boards are listed (every socket's welcome, the console's board link,
+    the synthesis and board pages), so the common case is one cheap existence query.
+    Creation locks the session row, so concurrent first callers make each board once.
+    Returns True when it had to create something."""
+    if not _boards_missing(session_id):
+        return False
+    with transaction.atomic():
+        session = Session.objects.select_for_update().filter(pk=session_id).first()
+        if session is None:
+            return False
+        ensure_plenary_board(session=session)
+        if session.groups_open:
+            round_ = BreakoutRound.objects.filter(session=session, opened_at__isnull=False,
+                                                  closed_at__isnull=True).order_by("-created_at", "-id").first()
+            if round_ is not None:
+                ensure_group_boards(round=round_)
+        if session.builds_on_id is not None:
+            carry_forward(session=session)
+    return True
 
 
 # -- apply_op ----------------------------------------------------------------------------

@@ -9,4 +9,5 @@ urlpatterns = [
     path("<int:board_id>/ops/", views.board_op, name="op"),
     path("<int:board_id>/snapshot/", views.board_snapshot, name="snapshot"),
     path("synthesis/<uuid:session_uuid>/", views.synthesis_page, name="synthesis"),
+    path("plenary/<uuid:session_uuid>/", views.plenary_page, name="plenary"),
 ]

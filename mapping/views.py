@@ -8,7 +8,7 @@ import json
 
 from django.contrib.staticfiles import finders
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
 from django.views.decorators.http import require_GET, require_POST
 
@@ -63,6 +63,7 @@ def _page_config(session: Session, boards: list[Board]) -> dict:
 
 def board_page(request: HttpRequest, board_id: int) -> HttpResponse:
     board, actor, access = access_board(request, board_id)
+    services.ensure_session_boards(session_id=board.session_id)
     config = _page_config(board.session, [board])
     config["template"] = board.template
     plenary = None
@@ -83,16 +84,35 @@ def synthesis_page(request: HttpRequest, session_uuid) -> HttpResponse:
     actor = _actor(request, session.workshop_id)
     if not actor.is_facilitator:
         raise Http404
+    services.ensure_session_boards(session_id=session.pk)
     boards = list(selectors.boards_of_session(session.pk))
     plenary = [b for b in boards if b.group_id is None and not b.read_only_input]
-    groups = [b for b in boards if b.group_id is not None]
+    # The newest round's groups side by side; earlier rounds' boards as links.
+    all_groups = [b for b in boards if b.group_id is not None]
+    latest = max((b.group.round_id for b in all_groups), default=None)
+    groups = [b for b in all_groups if b.group.round_id == latest]
+    earlier = [b for b in all_groups if b.group.round_id != latest]
     inputs = [b for b in boards if b.read_only_input]
     config = _page_config(session, plenary[:1] + groups + inputs)
     config["plenary"] = plenary[0].pk if plenary else None
     return render(request, "mapping/synthesis.html", {
         "session": session, "workshop": session.workshop, "plenary": plenary[0] if plenary else None,
-        "groups": groups, "inputs": inputs, "config": config,
+        "groups": groups, "earlier": earlier, "inputs": inputs, "config": config,
     })
+
+
+def plenary_page(request: HttpRequest, session_uuid) -> HttpResponse:
+    """The session's plenary board (made first if the session has none yet): where the
+    facilitator console and the workshops list link to, so workshops need not know
+    boards."""
+    session = get_object_or_404(Session.objects.only("pk", "workshop_id"), uuid=session_uuid)
+    actor = _actor(request, session.workshop_id)
+    if actor.is_anonymous:
+        raise Http404
+    services.ensure_session_boards(session_id=session.pk)
+    board_id = Board.objects.filter(session=session, group__isnull=True, read_only_input=False).order_by(
+        "id").values_list("id", flat=True).first()
+    return redirect("mapping:board", board_id=board_id)
 
 
 @require_POST

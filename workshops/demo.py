@@ -1,6 +1,7 @@
 """The demo workshop: the ETF's "Exploring distance and online learning in Central Asia".
 
-Loaded by `python manage.py load_demo`; idempotent (keyed by the workshop's slug).
+Loaded by `python manage.py load_demo` (in mapping/management/commands: it adds the boards
+from mapping.demo); idempotent (keyed by the workshop's slug).
 
 It shows the whole journey: two linked sessions with agendas and join links; session one's
 practitioners and session two's policy makers, donors and EC services, three of session

@@ -88,6 +88,8 @@ class RoundForm(forms.Form):
     strategy = forms.ChoiceField(label=_("Assign people"), choices=BreakoutRound.Strategy.choices,
                                  initial=BreakoutRound.Strategy.MIXED_COUNTRIES)
     cap = forms.IntegerField(label=_("Places per group (self-select)"), min_value=1, max_value=200, required=False)
+    board_template = forms.ChoiceField(label=_("Board for the groups"),
+                                       choices=BreakoutRound._meta.get_field("board_template").choices, required=False)
 
     def __init__(self, *args, session: Session, **kwargs):
         super().__init__(*args, **kwargs)

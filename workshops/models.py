@@ -157,6 +157,13 @@ class BreakoutRound(models.Model):
         AgendaItem, null=True, blank=True, on_delete=models.SET_NULL, related_name="rounds"
     )
     strategy = models.CharField(_("strategy"), max_length=24, choices=Strategy.choices, default=Strategy.RANDOM)
+    # The template of the groups' boards (mapping.models.Board.Template values; workshops
+    # does not import mapping). Empty: as the agenda item suggests (a concept map unless
+    # it is a reflection or proposals round).
+    board_template = models.CharField(_("board for the groups"), max_length=16, blank=True, choices=[
+        ("", _("As the agenda item suggests")), ("concept_map", _("Concept map")), ("reflection", _("Reflection")),
+        ("proposals", _("Regional cooperation proposals")), ("blank", _("Blank")),
+    ])
     self_select_cap = models.PositiveSmallIntegerField(_("places per group"), null=True, blank=True)
     opened_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)

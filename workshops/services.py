@@ -276,11 +276,12 @@ def video_url_for(session: Session, order: int) -> str:
 
 @transaction.atomic
 def create_round(*, session: Session, agenda_item: AgendaItem | None, strategy: str, n_groups: int,
-                 cap: int | None = None, seed: int | None = None) -> BreakoutRound:
+                 cap: int | None = None, seed: int | None = None, board_template: str = "") -> BreakoutRound:
     """Propose a round: N groups with generated names and video links, and everyone
     attending (observers excepted) assigned by `strategy`. Nothing is open yet: the
     facilitator adjusts the proposal and opens it. Starting a round recalls any earlier
-    unclosed round of the session."""
+    unclosed round of the session. `board_template` (empty: as the agenda item suggests)
+    is the template of the groups' boards, made when the groups open."""
     if not 1 <= n_groups <= 50:
         raise RuleError("invalid", "between 1 and 50 groups")
     if agenda_item is not None and agenda_item.session_id != session.pk:
@@ -294,7 +295,8 @@ def create_round(*, session: Session, agenda_item: AgendaItem | None, strategy: 
         session.save(update_fields=["groups_open"])
         publish(f"session.{session.pk}", {"type": "groups.recalled"})
     round_ = BreakoutRound.objects.create(session=session, agenda_item=agenda_item, strategy=strategy,
-                                         self_select_cap=cap if strategy == strategies.SELF_SELECT else None)
+                                         self_select_cap=cap if strategy == strategies.SELF_SELECT else None,
+                                         board_template=board_template)
     groups = [
         BreakoutGroup.objects.create(round=round_, order=i, name=f"Group {i}", video_url=video_url_for(session, i))
         for i in range(1, n_groups + 1)

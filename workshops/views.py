@@ -12,13 +12,14 @@ from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from participants.identity import actor_for, is_facilitator_user
-from participants.models import Attendance
+from participants.models import Attendance, Country, Stakeholder
 
 from . import selectors, services
 from .forms import AgendaItemForm, GroupForm, JoinLinkForm, RoundForm, SessionForm, WorkshopForm
@@ -206,7 +207,7 @@ def round_create(request: HttpRequest, uuid) -> HttpResponse:
     if form.is_valid():
         services.create_round(session=session, agenda_item=form.cleaned_data["agenda_item"],
                               strategy=form.cleaned_data["strategy"], n_groups=form.cleaned_data["n_groups"],
-                              cap=form.cleaned_data["cap"])
+                              cap=form.cleaned_data["cap"], board_template=form.cleaned_data["board_template"])
         messages.success(request, _("Groups proposed. Adjust them, then open the groups."))
     else:
         messages.error(request, _("Check the breakout settings."))
@@ -239,7 +240,16 @@ def room(request: HttpRequest, uuid) -> HttpResponse:
         messages.error(request, _("Join the session first."))
         return redirect("home")
     rejoin = request.build_absolute_uri(reverse("participants:rejoin", args=[participant.rejoin_token]))
+    # For static/js/board.js mountBoard(): the room shows the board the welcome frame
+    # offers, inline, on the room's socket.
+    board_config = {
+        "cytoscape": static("vendor/cytoscape/dist/cytoscape.esm.min.mjs"),
+        "labels": {
+            "countries": {k: str(v) for k, v in Country.choices},
+            "stakeholders": {k: str(v) for k, v in Stakeholder.choices},
+        },
+    }
     return render(request, "workshops/room.html", {
         "session": session, "workshop": session.workshop, "participant": participant,
-        "items": selectors.agenda_of(session), "rejoin_url": rejoin,
+        "items": selectors.agenda_of(session), "rejoin_url": rejoin, "board_config": board_config,
     })

@@ -156,6 +156,8 @@ const REORDER_WAIT_MS = 700;
 
 export function followBoard(live, boardId, onChange) {
   const state = new BoardState(boardId);
+  const offs = [];
+  const on = (type, fn) => offs.push(live.on(type, fn));
   let resyncing = false;
   let headTimer = null;
   let gapTimer = null;
@@ -181,15 +183,15 @@ export function followBoard(live, boardId, onChange) {
     if (!early.size) { clearTimeout(gapTimer); gapTimer = null; }
     else if (!gapTimer && !resyncing) gapTimer = setTimeout(resubscribe, REORDER_WAIT_MS);
   };
-  live.on("snapshot", (f) => {
+  on("snapshot", (f) => {
     if (f.board !== boardId) return;
     resyncing = false; state.loadSnapshot(f); onChange(state, "snapshot"); drain();
   });
-  live.on("caught_up", (f) => {
+  on("caught_up", (f) => {
     if (f.board !== boardId) return;
     resyncing = false; state.setMe(f.me); onChange(state, "me"); drain();
   });
-  live.on("event", (f) => {
+  on("event", (f) => {
     if (f.board !== boardId) return;
     const result = state.apply(f);
     if (result === "gap") {
@@ -203,13 +205,20 @@ export function followBoard(live, boardId, onChange) {
       drain();
     }
   });
-  live.on("head", (f) => {
+  on("head", (f) => {
     if (f.board !== boardId || state.seq === null || f.seq <= state.seq) return;
     // Events may still be on their way: look again shortly before asking for replay.
     clearTimeout(headTimer);
     headTimer = setTimeout(() => { if (f.seq > state.seq) resubscribe(); }, 1500);
   });
-  live.on("status", (f) => { if (f.status !== "online") resyncing = false; });
+  on("status", (f) => { if (f.status !== "online") resyncing = false; });
   live.subscribeBoard(boardId, () => state.seq);
+  // Stop following: no more handlers, timers or subscription (a screen unmounting it).
+  state.stop = () => {
+    for (const off of offs) off();
+    clearTimeout(headTimer);
+    clearTimeout(gapTimer);
+    live.unsubscribeBoard(boardId);
+  };
   return state;
 }

@@ -1,5 +1,6 @@
 // Small helpers shared by the board screens: safe element building (text only, never
 // HTML), translated strings, how authors and provenance read.
+import { errorText as sharedErrorText } from "./errors.js";
 
 export const t = (s) => (window.gettext ? window.gettext(s) : s);
 export const fmt = (s, args) => (window.interpolate ? window.interpolate(s, args) : s.replace(/%s/g, () => String(args.shift())));
@@ -35,6 +36,8 @@ export function provenanceText(p) {
   return fmt(t("from %s"), [who ? `${from} (${who})` : from]);
 }
 
+// Board-specific words for some error codes; every other code gets the shared words
+// of static/js/errors.js, in the page's language (never the server's English message).
 const MESSAGES = {
   locked: "The board is locked; nothing was changed.",
   forbidden: "You may not do that on this board.",
@@ -46,8 +49,11 @@ const MESSAGES = {
 };
 
 export function errorText(frame) {
+  const overrides = Object.fromEntries(Object.entries(MESSAGES).map(([code, text]) => [code, t(text)]));
+  const text = sharedErrorText(frame, overrides);
   if (frame.code === "invalid" && frame.fields) {
-    return `${t("Please check:")} ${Object.entries(frame.fields).map(([k, v]) => `${k}: ${v}`).join("; ")}`;
+    // Which field, and the server's limit (e.g. "text: at most 500 characters").
+    return `${text} (${Object.entries(frame.fields).map(([k, v]) => `${k}: ${v}`).join("; ")})`;
   }
-  return MESSAGES[frame.code] ? t(MESSAGES[frame.code]) : frame.message || frame.code;
+  return text;
 }

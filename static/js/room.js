@@ -1,10 +1,13 @@
-// The participant's room: the session bar, their group's signals, boards to open,
-// self-select choices. One socket for the tab (live.js).
+// The participant's room: the session bar, their group's signals, the board they work
+// on (inline, static/js/board.js mountBoard), self-select choices. One socket for the
+// tab (live.js).
 import { connectLive } from "./live.js";
 import { errorText } from "./errors.js";
 import { mountSessionBar } from "./session.js";
+import { mountBoard } from "./board.js";
 
 const gettext = window.gettext || ((s) => s);
+const interpolate = window.interpolate || ((fmt, obj) => fmt.replace(/%\((\w+)\)s/g, (_, k) => String(obj[k])));
 const root = document.getElementById("room");
 const live = connectLive(root.dataset.session);
 mountSessionBar(live, document.getElementById("session-bar"));
@@ -16,26 +19,67 @@ const chooseList = document.getElementById("choose-list");
 const chooseStatus = document.getElementById("choose-status");
 const boardsList = document.getElementById("boards");
 
+// The board, inline, on this tab's socket: the group's board while groups are open,
+// else the plenary board; carried-forward input boards (read-only) one tap away. The
+// welcome's "boards" change after a refresh (groups opened, moved, called back), and
+// the room follows by itself.
+const boardHost = document.getElementById("room-board");
+const boardTemplate = document.getElementById("board-template");
+const boardConfig = JSON.parse(document.getElementById("room-board-config").textContent);
+let mounted = null; // {id, handle}
+let lastDefault = null;
+
+function showBoard(board) {
+  if (mounted && mounted.id === board.id) return;
+  if (mounted) mounted.handle.unmount();
+  boardHost.replaceChildren(boardTemplate.content.cloneNode(true));
+  const section = boardHost.querySelector(".board");
+  section.dataset.board = String(board.id);
+  section.dataset.kind = board.kind;
+  const handle = mountBoard(live, section, board.id, {
+    ...boardConfig, template: board.template, plenary: board.plenary ?? null,
+  });
+  mounted = { id: board.id, handle };
+  boardHost.dataset.board = String(board.id);
+  boardHost.dataset.kind = board.kind;
+  for (const b of boardsList.querySelectorAll("button")) b.setAttribute("aria-pressed", String(+b.dataset.board === board.id));
+}
+
+function tabLabel(board) {
+  if (board.kind === "input") return interpolate(gettext("%(title)s (earlier session, read-only)"), { title: board.title }, true);
+  if (board.kind === "group") return interpolate(gettext("%(title)s (your group)"), { title: board.title }, true);
+  return board.title;
+}
+
 function renderBoards(boards) {
+  boards = boards || [];
   boardsList.replaceChildren();
-  if (!boards || !boards.length) {
-    const li = document.createElement("li");
-    li.className = "muted";
-    li.textContent = gettext("No board open yet.");
-    boardsList.append(li);
+  if (!boards.length) {
+    if (mounted) { mounted.handle.unmount(); mounted = null; boardHost.replaceChildren(); }
+    const span = document.createElement("span");
+    span.className = "muted";
+    span.textContent = gettext("No board open yet.");
+    boardsList.append(span);
     return;
   }
-  for (const board of boards) {
-    const li = document.createElement("li");
-    const title = document.createElement("span");
-    title.textContent = board.title;
-    const a = document.createElement("a");
-    a.className = "button primary";
-    a.href = board.url;
-    a.textContent = gettext("Open the board");
-    li.append(title, " ", a);
-    boardsList.append(li);
+  if (boards.length > 1) {
+    for (const board of boards) {
+      const b = document.createElement("button");
+      b.type = "button";
+      b.dataset.board = String(board.id);
+      b.dataset.kind = board.kind;
+      b.textContent = tabLabel(board);
+      b.addEventListener("click", () => showBoard(board));
+      boardsList.append(b);
+    }
   }
+  const main = boards.find((b) => b.kind !== "input") || boards[0];
+  const current = mounted && boards.find((b) => b.id === mounted.id);
+  // Groups opened, a move, a recall: the main board changed, so show it. Otherwise stay
+  // on whatever the person picked.
+  if (!current || main.id !== lastDefault) showBoard(main);
+  else showBoard(current);
+  lastDefault = main.id;
 }
 
 function renderChoices(choices) {
