@@ -24,7 +24,7 @@ setup: $(VENV)/.installed node_modules/.installed
 
 run: setup
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py load_demo
+	SITE_URL=$${SITE_URL:-http://$(HOST):$(PORT)} $(PY) manage.py load_demo
 	$(MAKE) --no-print-directory serve
 
 # The server exactly as `make run` starts it (the CI smoke test calls this target too).
