@@ -11,6 +11,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from .forms import ProfileForm
@@ -57,7 +58,8 @@ def join_link(request: HttpRequest, token: str) -> HttpResponse:
         except services.JoinRefused:
             return render(request, "participants/join_invalid.html", status=404)
         return _enter(request, participant, session)
-    form = ProfileForm(request.POST or None)
+    # A person reading the join page in Russian most likely wants to go on in Russian.
+    form = ProfileForm(request.POST or None, initial={"language": translation.get_language()})
     if request.method == "POST" and form.is_valid():
         try:
             participant, _attendance = services.join_session(link=link, profile=form.cleaned_data)

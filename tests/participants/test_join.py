@@ -159,3 +159,10 @@ def test_a_late_joiner_in_a_manual_round_waits_for_the_facilitator(client):
     round_ = services.create_round(session=session, agenda_item=None, strategy="manual", n_groups=2)
     client.post(f"/j/{make_link(session).token}/", {**PROFILE, "language": "en"})
     assert round_.memberships.count() == 0
+
+
+@pytest.mark.parametrize(("accept_language", "expected"), [("ru", "ru"), ("en", "en")])
+def test_the_join_form_offers_the_language_the_page_is_read_in(client, accept_language, expected):
+    link = make_link(make_session())
+    response = client.get(f"/j/{link.token}/", HTTP_ACCEPT_LANGUAGE=accept_language)
+    assert response.context["form"]["language"].value() == expected
