@@ -39,7 +39,9 @@ async def connect(session, cookie: str) -> tuple[WebsocketCommunicator, dict]:
                                  headers=[ORIGIN, (b"cookie", f"sessionid={cookie}".encode())])
     connected, _ = await comm.connect()
     assert connected
-    welcome = json.loads(await comm.receive_from(timeout=5))
+    # A broadcast still crossing Redis when this socket subscribed may arrive before the
+    # welcome (the socket follows its streams first, so it misses nothing).
+    welcome = await next_of(comm, "welcome")
     return comm, welcome
 
 
