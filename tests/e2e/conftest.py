@@ -7,15 +7,10 @@ create are committed and visible to the server process. Screenshots go to test-a
 
 import os
 import shutil
-import signal
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 
 import pytest
-from django.conf import settings
+
+from tests.servers import start_server, subprocess_database_url
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -24,58 +19,12 @@ CHROMIUM_ARGS = [
 ]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _database_url() -> str:
-    db = settings.DATABASES["default"]
-    if db["ENGINE"].endswith("sqlite3"):
-        return f"sqlite:///{db['NAME']}"
-    user = db.get("USER") or "postgres"
-    host = db.get("HOST") or "127.0.0.1"
-    port = db.get("PORT") or 5432
-    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
-    return f"postgres://{user}{password}@{host}:{port}/{db['NAME']}"
-
-
 @pytest.fixture(scope="session")
 def live_server_process(django_db_setup, django_db_blocker):
     """uvicorn serving config.asgi on the test database; yields its base URL."""
-    port = _free_port()
-    env = dict(os.environ)
-    env["DATABASE_URL"] = _database_url()  # after django_db_setup: NAME is the test database
-    env.pop("TEST_DATABASE_NAME", None)
-    env["DEBUG"] = "1"
-    env["ALLOWED_HOSTS"] = "127.0.0.1,localhost"
-    env["SITE_URL"] = f"http://127.0.0.1:{port}"
-    log = open(settings.BASE_DIR / "var" / f"e2e-server-{port}.log", "w")  # noqa: SIM115
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1", "--port", str(port),
-         "--no-access-log", "--ws-per-message-deflate", "false"],
-        cwd=settings.BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(base + "/healthz", timeout=2):
-                break
-        except OSError:
-            if proc.poll() is not None:
-                raise RuntimeError(f"server exited; see {log.name}") from None
-            time.sleep(0.3)
-    else:
-        raise RuntimeError(f"server did not start; see {log.name}")
-    yield base
-    os.killpg(proc.pid, signal.SIGTERM)
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-    log.close()
+    server = start_server(database_url=subprocess_database_url())  # NAME is the test database by now
+    yield server.base_url
+    server.stop()
 
 
 @pytest.fixture

@@ -299,7 +299,7 @@ def main(argv: list[str] | None = None) -> int:
 
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
         django.setup()
-        from tests.load.server import start_server
+        from tests.servers import start_server
 
         fixture = adapter.create_fixture()
         join_url, board, categories = fixture.join_url, fixture.board_id, fixture.categories

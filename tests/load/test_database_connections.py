@@ -11,8 +11,7 @@ import pytest
 from django.db import connection
 
 from tests.conftest import ON_POSTGRES
-from tests.e2e.conftest import _database_url
-from tests.load.server import start_server
+from tests.servers import start_server, subprocess_database_url
 
 pytestmark = [
     pytest.mark.load,
@@ -47,7 +46,7 @@ def fetch(url: str) -> int:
 
 def test_http_requests_leave_no_idle_database_connections_behind(monkeypatch):
     monkeypatch.setenv("CONN_MAX_AGE", "60")
-    server = start_server(database_url=f"{_database_url()}?application_name={APP_NAME}")
+    server = start_server(database_url=f"{subprocess_database_url()}?application_name={APP_NAME}")
     try:
         before = server_connections()
         with concurrent.futures.ThreadPoolExecutor(4) as pool:

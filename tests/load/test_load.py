@@ -7,10 +7,9 @@ import os
 
 import pytest
 
-from tests.e2e.conftest import _database_url
 from tests.load import adapter
 from tests.load.engine import run_load
-from tests.load.server import start_server
+from tests.servers import start_server, subprocess_database_url
 
 pytestmark = [pytest.mark.load, pytest.mark.django_db(transaction=True)]
 
@@ -34,7 +33,7 @@ def _join_path_and_board_ops_present() -> bool:
 def server(transactional_db):
     if not _join_path_and_board_ops_present():
         pytest.skip("the join path or the board ops are not in this tree yet")
-    server = start_server(database_url=_database_url())
+    server = start_server(database_url=subprocess_database_url())
     yield server
     server.stop()
 

@@ -17,17 +17,9 @@ from pypdf import PdfReader
 from reports.models import Export
 from tests.conftest import REDIS_URL
 from tests.reports.factories import RUSSIAN_NOTE, full_workshop
+from tests.servers import subprocess_database_url
 
 pytestmark = [pytest.mark.worker, pytest.mark.redis]
-
-
-def _database_url() -> str:
-    db = settings.DATABASES["default"]
-    if db["ENGINE"].endswith("sqlite3"):
-        return f"sqlite:///{db['NAME']}"
-    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
-    return (f"postgres://{db.get('USER') or 'postgres'}{password}@{db.get('HOST') or '127.0.0.1'}:"
-            f"{db.get('PORT') or 5432}/{db['NAME']}")
 
 
 @pytest.fixture
@@ -36,7 +28,7 @@ def celery_worker_process(transactional_db):
         pytest.skip("REDIS_URL not set")
     env = dict(os.environ)
     env.update({
-        "DATABASE_URL": _database_url(), "REDIS_URL": REDIS_URL, "CHANNELS_PREFIX": settings.CHANNELS_PREFIX,
+        "DATABASE_URL": subprocess_database_url(), "REDIS_URL": REDIS_URL, "CHANNELS_PREFIX": settings.CHANNELS_PREFIX,
         "MEDIA_ROOT": str(settings.MEDIA_ROOT), "CELERY_TASK_ALWAYS_EAGER": "0", "CONN_MAX_AGE": "0",
     })
     env.pop("TEST_DATABASE_NAME", None)

@@ -1,5 +1,6 @@
-"""The server under load: uvicorn started exactly as `make serve` starts it, in its own
-process, logging to var/load-server-<port>.log (checked for errors afterwards)."""
+"""Servers the tests start: uvicorn exactly as `make serve` starts it, in its own process,
+logging to var/server-<port>.log (the load tests check it for errors afterwards), and the
+URL of the test database for such subprocesses. Used by the e2e, load and worker tests."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 ERROR_LINE = re.compile(r"Traceback|ERROR|Exception|Timeout reading|MaxConnections|Internal Server Error")
 
 
@@ -37,6 +38,19 @@ class Server:
         return [line for line in self.log.read_text(errors="replace").splitlines() if ERROR_LINE.search(line)]
 
 
+def subprocess_database_url() -> str:
+    """DATABASE_URL of the test database (call after pytest-django has set it up), for a
+    server or worker subprocess that must see the rows a transactional test commits."""
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    if db["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{db['NAME']}"
+    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
+    return (f"postgres://{db.get('USER') or 'postgres'}{password}@{db.get('HOST') or '127.0.0.1'}:"
+            f"{db.get('PORT') or 5432}/{db['NAME']}")
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -53,7 +67,7 @@ def start_server(*, database_url: str | None = None) -> Server:
         env.pop("TEST_DATABASE_NAME", None)
     env.update({"DEBUG": "1", "ALLOWED_HOSTS": "127.0.0.1,localhost", "SITE_URL": f"http://127.0.0.1:{port}"})
     (ROOT / "var").mkdir(exist_ok=True)
-    log = ROOT / "var" / f"load-server-{port}.log"
+    log = ROOT / "var" / f"server-{port}.log"
     uvicorn = Path(sys.executable).parent / "uvicorn"
     proc = subprocess.Popen(
         [str(uvicorn), "config.asgi:application", "--host", "127.0.0.1", "--port", str(port), "--no-access-log",
