@@ -10,6 +10,17 @@
 // config: {template, plenary (id or null), cytoscape (URL), labels: {countries, stakeholders}}
 import { followBoard } from "./board-state.js";
 import { el, errorText, authorText, provenanceText, t, fmt, setLabels } from "./board-ui.js";
+import { NOTE, noteHeight } from "./board-layout.js";
+
+// Width of a line of note text as Cytoscape measures it (same font, same canvas call).
+let measureContext = null;
+function measureText(text) {
+  if (!measureContext) {
+    measureContext = document.createElement("canvas").getContext("2d");
+    measureContext.font = `normal normal ${NOTE.fontSize}px ${NOTE.fontFamily}`;
+  }
+  return Math.ceil(measureContext.measureText(text).width);
+}
 
 export function mountBoard(live, root, BOARD, config) {
   setLabels(config.labels);
@@ -382,16 +393,20 @@ export function mountBoard(live, root, BOARD, config) {
       layout: { name: "preset" },
       minZoom: 0.2, maxZoom: 3, wheelSensitivity: 0.3,
       style: [
+        // An explicit height (board-layout.js), never `height: "label"`: see issue 9 there.
         { selector: "node", style: {
-          label: "data(label)", "text-wrap": "wrap", "text-max-width": "150px", width: 170, height: "label",
-          padding: "10px", shape: "round-rectangle", "background-color": "data(colour)", "border-width": 1,
-          "border-color": "#8a93a6", "font-size": 12, "text-valign": "center", "text-halign": "center", color: "#1d2433" } },
+          label: "data(label)", "text-wrap": "wrap", "text-max-width": `${NOTE.textWidth}px`, width: NOTE.width,
+          height: "data(h)", padding: `${NOTE.padding}px`, shape: "round-rectangle", "background-color": "data(colour)",
+          "border-width": NOTE.border, "border-color": "#8a93a6", "font-size": NOTE.fontSize, "font-family": NOTE.fontFamily,
+          "line-height": NOTE.lineHeight, "text-valign": "center", "text-halign": "center", color: "#1d2433" } },
         { selector: "node.pending", style: { "border-style": "dashed", "border-width": 2, "border-color": "#b54708" } },
         { selector: "node.private", style: { "border-style": "dotted", "border-width": 2 } },
         { selector: "node:selected, node.link-source", style: { "border-width": 3, "border-color": "#0b5fff" } },
         { selector: "edge", style: {
-          "curve-style": "bezier", "target-arrow-shape": "triangle", label: "data(label)", "font-size": 11,
+          "curve-style": "bezier", "target-arrow-shape": "triangle", "arrow-scale": 1.3, label: "data(label)",
+          "font-size": 11, "font-family": NOTE.fontFamily, "text-wrap": "wrap", "text-max-width": "140px",
           "text-background-color": "#ffffff", "text-background-opacity": 1, "text-background-padding": "2px",
+          "text-background-shape": "round-rectangle", color: "#344054",
           width: 2, "line-color": "#667085", "target-arrow-color": "#667085" } },
         { selector: "edge:selected", style: { "line-color": "#0b5fff", "target-arrow-color": "#0b5fff", width: 3 } },
       ],
@@ -432,6 +447,7 @@ export function mountBoard(live, root, BOARD, config) {
       if (e.target === cy) { selectedEdge = null; $("edge-tools").classList.add("hidden"); }
     });
     $("map")._cy = cy; // lets the browser tests find where a note is drawn
+    root._cy = cy;
     syncMap();
     cy.fit(undefined, 30);
     return cy;
@@ -445,29 +461,47 @@ export function mountBoard(live, root, BOARD, config) {
     return label;
   }
 
+  // Cytoscape follows the state: every note first, then every link between two drawn
+  // notes. One bad element is reported and skipped; it never stops the rest being drawn.
   function syncMap() {
     if (!cy) return;
     const seen = new Set();
+    const guard = (what, fn) => {
+      try { fn(); } catch (err) { console.error(`board map: could not draw ${what}`, err); }
+    };
     cy.batch(() => {
       for (const n of state.notes.values()) {
         const id = `n${n.id}`;
-        seen.add(id);
-        const data = { id, label: noteLabel(n), colour: state.colourOf(n) };
-        let node = cy.getElementById(id);
-        if (node.empty()) node = cy.add({ group: "nodes", data, position: { x: n.x, y: n.y } });
-        else node.data(data);
-        node.toggleClass("private", !!n.private);
-        if (!pendingMoves.has(n.id) && !node.grabbed()) {
-          const p = node.position();
-          if (p.x !== n.x || p.y !== n.y) node.position({ x: n.x, y: n.y });
-        }
+        guard(id, () => {
+          const label = noteLabel(n);
+          const data = { id, label, colour: state.colourOf(n), h: noteHeight(label, measureText) };
+          const x = Number.isFinite(n.x) ? n.x : 0;
+          const y = Number.isFinite(n.y) ? n.y : 0;
+          let node = cy.getElementById(id);
+          if (node.empty()) node = cy.add({ group: "nodes", data, position: { x, y } });
+          else node.data(data);
+          seen.add(id);
+          node.toggleClass("private", !!n.private);
+          if (!pendingMoves.has(n.id) && !node.grabbed()) {
+            const p = node.position();
+            if (p.x !== x || p.y !== y) node.position({ x, y });
+          }
+        });
       }
       for (const l of state.links.values()) {
         const id = `l${l.id}`;
-        seen.add(id);
-        const edge = cy.getElementById(id);
-        if (edge.empty()) cy.add({ group: "edges", data: { id, source: `n${l.source}`, target: `n${l.target}`, label: l.label } });
-        else edge.data("label", l.label);
+        const source = `n${l.source}`;
+        const target = `n${l.target}`;
+        if (!seen.has(source) || !seen.has(target)) continue; // an end not on this board (yet)
+        guard(id, () => {
+          let edge = cy.getElementById(id);
+          if (edge.nonempty() && (edge.source().id() !== source || edge.target().id() !== target)) {
+            edge = edge.move({ source, target }); // a merge moved the link to the kept note
+          }
+          if (edge.empty()) cy.add({ group: "edges", data: { id, source, target, label: l.label || "" } });
+          else edge.data("label", l.label || "");
+          seen.add(id);
+        });
       }
       cy.elements().forEach((e) => { if (!seen.has(e.id())) e.remove(); });
     });
