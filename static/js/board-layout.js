@@ -1,5 +1,5 @@
 // Geometry of the concept map, without the DOM or Cytoscape (node tests in tests/js/):
-// how tall a note is drawn.
+// how tall a note is drawn, and where a new note goes so that it overlaps none.
 //
 // A note's height is given to Cytoscape explicitly. `height: "label"` (Cytoscape sizing a
 // node to its label) is deprecated and broke loading a board: an edge added with its
@@ -16,6 +16,7 @@ export const NOTE = {
   fontFamily: "Helvetica Neue, Helvetica, Arial, sans-serif",
 };
 export const OUTER_W = NOTE.width + 2 * NOTE.padding + 2 * NOTE.border; // 192
+export const GAP = 40; // the least space between two notes, so a link between them shows
 
 // The lines Cytoscape wraps `text` into ("text-wrap: wrap", words split at whitespace):
 // the same rule as its renderer, so the box we give fits the text it draws.
@@ -46,4 +47,49 @@ export function wrapLines(text, maxWidth, measure) {
 export function noteHeight(label, measure) {
   const lines = wrapLines(label, NOTE.textWidth, measure).length;
   return Math.ceil(lines * NOTE.fontSize * NOTE.lineHeight) + 2;
+}
+
+// The whole drawn box of a note of that text height, centred on (x, y).
+export function noteBox(x, y, height) {
+  const h = height + 2 * NOTE.padding + 2 * NOTE.border;
+  return { x1: x - OUTER_W / 2, x2: x + OUTER_W / 2, y1: y - h / 2, y2: y + h / 2 };
+}
+
+function clear(boxes, box, gap) {
+  return boxes.every((b) => box.x2 + gap <= b.x1 || box.x1 - gap >= b.x2 || box.y2 + gap <= b.y1 || box.y1 - gap >= b.y2);
+}
+
+// Steps well over a note's size: a link between neighbours has room for its label.
+export const GRID = { x0: 120, y0: 80, dx: 280, dy: 150, columns: 4 };
+
+// Where a note added from the list goes: the first grid slot (row by row, `columns`
+// wide) where a note of `height` keeps at least `gap` from every box in `boxes`.
+export function firstFreeSlot(boxes, height, { gap = GAP, grid = GRID } = {}) {
+  for (let row = 0; row < 10000; row += 1) {
+    for (let col = 0; col < grid.columns; col += 1) {
+      const x = grid.x0 + col * grid.dx;
+      const y = grid.y0 + row * grid.dy;
+      if (clear(boxes, noteBox(x, y, height), gap)) return { x, y };
+    }
+  }
+  return { x: grid.x0, y: grid.y0 };
+}
+
+// Where a note added on the map goes: the free spot nearest `centre` (the middle of the
+// view), tried on rings of a grid a note's size apart.
+export function nearestFreeSpot(boxes, height, centre, { gap = GAP } = {}) {
+  const stepX = Math.round(OUTER_W / 2 + gap / 2);
+  const stepY = Math.round((height + 2 * NOTE.padding + gap) / 2);
+  for (let ring = 0; ring < 40; ring += 1) {
+    const spots = [];
+    for (let i = -ring; i <= ring; i += 1) {
+      for (let j = -ring; j <= ring; j += 1) {
+        if (Math.max(Math.abs(i), Math.abs(j)) !== ring) continue;
+        spots.push({ x: Math.round(centre.x + i * stepX), y: Math.round(centre.y + j * stepY) });
+      }
+    }
+    spots.sort((a, b) => Math.hypot(a.x - centre.x, a.y - centre.y) - Math.hypot(b.x - centre.x, b.y - centre.y));
+    for (const s of spots) if (clear(boxes, noteBox(s.x, s.y, height), gap)) return s;
+  }
+  return firstFreeSlot(boxes, height, { gap });
 }

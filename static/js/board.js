@@ -10,7 +10,7 @@
 // config: {template, plenary (id or null), cytoscape (URL), labels: {countries, stakeholders}}
 import { followBoard } from "./board-state.js";
 import { el, errorText, authorText, provenanceText, t, fmt, setLabels } from "./board-ui.js";
-import { NOTE, noteHeight } from "./board-layout.js";
+import { NOTE, GAP, noteHeight, noteBox, firstFreeSlot, nearestFreeSpot } from "./board-layout.js";
 
 // Width of a line of note text as Cytoscape measures it (same font, same canvas call).
 let measureContext = null;
@@ -507,25 +507,23 @@ export function mountBoard(live, root, BOARD, config) {
     });
   }
 
-  // Where a note added from the map goes: the free spot nearest the middle of the view,
-  // so a new note never hides another one.
-  function freeSpot() {
-    const ext = cy.extent();
-    const cx = ext.x1 + ext.w / 2;
-    const cy0 = ext.y1 + ext.h / 2;
-    const boxes = cy.nodes().map((n) => n.boundingBox());
-    const W = 100; const H = 45; // half the size of a note, plus a margin
-    const free = (x, y) => boxes.every((b) => x + W < b.x1 || x - W > b.x2 || y + H < b.y1 || y - H > b.y2);
-    for (let ring = 0; ring < 12; ring += 1) {
-      const steps = Math.max(1, ring * 8);
-      for (let i = 0; i < steps; i += 1) {
-        const a = (2 * Math.PI * i) / steps;
-        const x = Math.round(cx + Math.cos(a) * ring * 110);
-        const y = Math.round(cy0 + Math.sin(a) * ring * 70);
-        if (free(x, y)) return { x, y };
-      }
+  // Boxes of the notes as the map draws them (from the state: the map may not be loaded).
+  function noteBoxes() {
+    return [...state.notes.values()].filter((n) => Number.isFinite(n.x) && Number.isFinite(n.y))
+      .map((n) => noteBox(n.x, n.y, noteHeight(noteLabel(n), measureText)));
+  }
+
+  // Where a new note goes, never on another one and at least GAP from it: on the map,
+  // the free spot nearest the middle of the view; from the list, the first free slot of
+  // a grid wider than a note (the server's default places notes touching).
+  function freeSpot(text) {
+    const height = noteHeight(text, measureText);
+    const boxes = noteBoxes();
+    if (cy && view === "map") {
+      const ext = cy.extent();
+      return nearestFreeSpot(boxes, height, { x: ext.x1 + ext.w / 2, y: ext.y1 + ext.h / 2 }, { gap: GAP });
     }
-    return { x: Math.round(cx), y: Math.round(cy0) };
+    return firstFreeSlot(boxes, height, { gap: GAP });
   }
 
   function endLinkMode() {
@@ -624,7 +622,7 @@ export function mountBoard(live, root, BOARD, config) {
     if (!text) return;
     const data = { text };
     if ($("note-category").value) data.category = +$("note-category").value;
-    if (cy && view === "map") Object.assign(data, freeSpot());
+    Object.assign(data, freeSpot(text));
     area.value = "";
     const temp = el("li", { className: "note-card is-temp", "aria-busy": "true" });
     temp.append(el("p", { className: "note-text" }, text), el("p", { className: "note-meta" }, t("saving…")));
