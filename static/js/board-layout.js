@@ -93,3 +93,15 @@ export function nearestFreeSpot(boxes, height, centre, { gap = GAP } = {}) {
   }
   return firstFreeSlot(boxes, height, { gap });
 }
+
+// The zoom that shows the whole map in the view, but never below `minZoom` (text stays
+// readable on a phone; the rest is reached by panning), nor above `maxZoom`.
+// Returns {zoom, pan}: with a clamped zoom the top-left of the map is shown.
+export function readableView(bb, view, { padding = 30, minZoom = 0.6, maxZoom = 1.25 } = {}) {
+  if (!bb || !(bb.w > 0) || !(bb.h > 0)) return { zoom: 1, pan: { x: padding, y: padding } };
+  const fit = Math.min((view.w - 2 * padding) / bb.w, (view.h - 2 * padding) / bb.h);
+  const zoom = Math.max(minZoom, Math.min(maxZoom, fit));
+  if (fit < minZoom) return { zoom, pan: { x: padding - bb.x1 * zoom, y: padding - bb.y1 * zoom } };
+  const pan = { x: (view.w - bb.w * zoom) / 2 - bb.x1 * zoom, y: (view.h - bb.h * zoom) / 2 - bb.y1 * zoom };
+  return { zoom, pan };
+}

@@ -10,7 +10,7 @@
 // config: {template, plenary (id or null), cytoscape (URL), labels: {countries, stakeholders}}
 import { followBoard } from "./board-state.js";
 import { el, errorText, authorText, provenanceText, t, fmt, setLabels } from "./board-ui.js";
-import { NOTE, GAP, noteHeight, noteBox, firstFreeSlot, nearestFreeSpot } from "./board-layout.js";
+import { NOTE, GAP, noteHeight, noteBox, firstFreeSlot, nearestFreeSpot, readableView } from "./board-layout.js";
 
 // Width of a line of note text as Cytoscape measures it (same font, same canvas call).
 let measureContext = null;
@@ -33,6 +33,7 @@ export function mountBoard(live, root, BOARD, config) {
   let linkSource = null;
   let linkMode = false;
   let selectedEdge = null;
+  let fitted = false; // the map was shown readable once it had something to show
   const cards = new Map(); // note id -> card element (kept, so focus survives updates)
   const pendingMoves = new Map(); // note id -> op id
   const editing = new Set();
@@ -449,8 +450,20 @@ export function mountBoard(live, root, BOARD, config) {
     $("map")._cy = cy; // lets the browser tests find where a note is drawn
     root._cy = cy;
     syncMap();
-    cy.fit(undefined, 30);
+    showReadable();
     return cy;
+  }
+
+  // The whole map if it is readable so; else (a phone, a big board) the top-left part at
+  // a readable zoom, and the rest by panning or the zoom buttons ("Fit" shows it all).
+  function showReadable() {
+    if (!cy) return;
+    const els = cy.elements();
+    if (els.empty()) return;
+    fitted = true;
+    const { zoom, pan } = readableView(els.boundingBox(), { w: cy.width(), h: cy.height() },
+      { minZoom: cy.width() < 500 ? 0.7 : 0.55 });
+    cy.viewport({ zoom, pan });
   }
 
   function noteLabel(n) {
@@ -572,6 +585,7 @@ export function mountBoard(live, root, BOARD, config) {
     renderInfo();
     renderList();
     syncMap();
+    if (cy && !fitted && view === "map") showReadable();
     if (why === "snapshot") root.dataset.ready = "1";
     root.dataset.seq = String(s.seq);
   }
@@ -586,7 +600,7 @@ export function mountBoard(live, root, BOARD, config) {
     $("legend").classList.toggle("hidden", !isMap);
     $("show-map").setAttribute("aria-pressed", String(isMap));
     $("show-list").setAttribute("aria-pressed", String(!isMap));
-    if (isMap) { await ensureMap(); cy.resize(); cy.fit(undefined, 30); }
+    if (isMap) { await ensureMap(); cy.resize(); showReadable(); }
     try { localStorage.setItem(`board-view-${BOARD}`, which); } catch { /* private mode */ }
   }
 
