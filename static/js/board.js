@@ -176,11 +176,16 @@ export function mountBoard(live, root, BOARD, config) {
     if (note.cluster && state.clusters.get(note.cluster)) bits.push(fmt(t("cluster: %s"), [state.clusters.get(note.cluster).name]));
     c.querySelector(".note-meta").textContent = bits.join(" · ");
     c.style.setProperty("--note-colour", state.colourOf(note));
-    const out = [...state.links.values()].filter((l) => l.source === note.id && state.notes.has(l.target));
-    c.querySelector(".note-links").textContent = out.map((l) => {
-      const target = state.notes.get(l.target).text;
-      return `→ ${l.label ? `${l.label}: ` : ""}${target.length > 60 ? `${target.slice(0, 60)}…` : target}`;
-    }).join("\n");
+    // A link shows on both its notes: "→ label: target" on the one it starts from,
+    // "← label: source" on the one it leads to.
+    const short = (text) => (text.length > 60 ? `${text.slice(0, 60)}…` : text);
+    const lines = [];
+    for (const l of [...state.links.values()].sort((a, b) => a.id - b.id)) {
+      const label = l.label ? `${l.label}: ` : "";
+      if (l.source === note.id && state.notes.has(l.target)) lines.push(`→ ${label}${short(state.notes.get(l.target).text)}`);
+      if (l.target === note.id && state.notes.has(l.source)) lines.push(`← ${label}${short(state.notes.get(l.source).text)}`);
+    }
+    c.querySelector(".note-links").textContent = lines.join("\n");
     c.classList.toggle("is-private", !!note.private);
     const myVotes = state.me.votes[String(note.id)] || 0;
     const vote = c.querySelector(".vote");
