@@ -306,7 +306,7 @@ export class LiveSocket {
   }
 
   unsubscribeBoard(board) {
-    this.boards.delete(board);
+    if (!this.boards.delete(board)) return; // revoked already: the server has forgotten it too
     this._raw({ type: "unsubscribe", board });
   }
 

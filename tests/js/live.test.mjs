@@ -234,6 +234,8 @@ test("a revoked board is forgotten: not re-subscribed on reconnect, and the fram
   live.on("unsubscribed", (f) => seen.push(f));
   ws().receive({ type: "unsubscribed", board: 12, reason: "revoked" });
   assert.deepEqual(seen, [{ type: "unsubscribed", board: 12, reason: "revoked" }]);
+  live.unsubscribeBoard(12); // the screen showing it unmounts: nothing to tell the server
+  assert.deepEqual(ws().take(), []);
   ws().drop();
   clock.advance(500);
   ws().open();
