@@ -118,15 +118,23 @@ function showSignal(f) {
 }
 
 live.on("signal", (f) => { showSignal(f); refreshPanel(); });
+// The session's roster (board: null): everyone online now, in full, each time. Dots flip
+// at once; counts and newcomers come with the (coalesced) panel re-fetch, only when who is
+// online changed. Presence on a board (board set) is the board screen's.
+let online = null; // Set of participant ids, from the last roster frame
 live.on("presence", (f) => {
-  // Dots flip at once; counts and newcomers come with the (coalesced) panel re-fetch.
-  for (const change of f.changes) {
-    for (const dot of document.querySelectorAll(`[data-presence="${change.participant}"]`)) {
-      dot.classList.toggle("on", change.online);
-    }
+  if (f.board !== null && f.board !== undefined) return;
+  const now = new Set((f.people || []).map((p) => Number(p.participant)));
+  for (const dot of document.querySelectorAll("[data-presence]")) {
+    dot.classList.toggle("on", now.has(Number(dot.dataset.presence)));
   }
-  refreshPanel();
+  const changed = online === null || now.size !== online.size || [...now].some((id) => !online.has(id));
+  online = now;
+  if (changed) refreshPanel();
 });
-for (const type of ["moved", "placed", "waiting", "round.created", "rapporteur", "groups.opened", "groups.recalled"]) {
+for (const type of ["moved", "placed", "waiting", "round.created", "rapporteur", "groups.opened", "groups.recalled",
+  "group.updated"]) {
   live.on(type, refreshPanel);
 }
+// An op kept across a reload (live.js) that the server then refused: say so, as for any op.
+live.on("restored", (f) => { if (f.result && f.result.type === "error") report(f.op, f.result); });

@@ -25,6 +25,9 @@ function texts() {
     conflict: gettext("Someone changed this meanwhile, so your change no longer applies."),
     unauthenticated: gettext("Join the session first to take part."),
     internal: gettext("Something went wrong on our side. Nothing was changed; please try again."),
+    // Not an answer to an op: live.js keeps the op and sends it again after retry_after.
+    rate_limited: gettext("Too many requests at once: trying again in a moment."),
+    unavailable: gettext("The server is having trouble just now: your changes will be sent when it is back."),
   };
 }
 

@@ -21,8 +21,10 @@ const boardsList = document.getElementById("boards");
 
 // The board, inline, on this tab's socket: the group's board while groups are open,
 // else the plenary board; carried-forward input boards (read-only) one tap away. The
-// welcome's "boards" change after a refresh (groups opened, moved, called back), and
-// the room follows by itself.
+// server pushes a new welcome whenever the person's place changes (groups opened, moved,
+// called back, a new round), and the room follows its "boards" by itself. A board taken
+// away meanwhile (`unsubscribed`, reason "revoked") is forgotten by live.js; the welcome
+// that follows mounts the right one.
 const boardHost = document.getElementById("room-board");
 const boardTemplate = document.getElementById("board-template");
 const boardConfig = JSON.parse(document.getElementById("room-board-config").textContent);

@@ -5,8 +5,8 @@
 //   import { mountSessionBar } from "./session.js";
 //   const live = connectLive(sessionUuid);
 //   mountSessionBar(live, document.getElementById("session-bar"));
-// It answers groups.opened / groups.recalled / moved with {"type": "refresh"}, and the
-// server replies with a new welcome (new group stream, new boards).
+// The server pushes a new welcome by itself whenever this person's rights or place change
+// (groups opened or recalled, moved, made rapporteur, a new round): the bar redraws from it.
 
 import { errorText } from "./errors.js";
 
@@ -111,6 +111,19 @@ export function mountSessionBar(live, element) {
     notice.classList.remove("hidden");
   }
 
+  // A notice that goes away by itself after `ms` (unless something else was shown meanwhile).
+  let briefTimer = null;
+  function flashBriefly(text, kind, ms) {
+    flash(text, kind);
+    clearTimeout(briefTimer);
+    briefTimer = setTimeout(() => { if (notice.textContent === text) notice.classList.add("hidden"); }, ms);
+  }
+  // While the server asks us to wait.
+  function busy(f) {
+    const seconds = typeof f.retry_after === "number" ? f.retry_after : 5;
+    flashBriefly(errorText(f), "busy", (seconds + 3) * 1000);
+  }
+
   // The last message to everyone comes in the welcome too (late joiners, reconnects);
   // one the participant dismissed stays dismissed in this tab.
   const dismissedKey = "sb-dismissed-message";
@@ -163,14 +176,27 @@ export function mountSessionBar(live, element) {
   live.on("message", showMessage);
   live.on("message.cleared", () => showMessage(null));
   // Errors not tied to an op (a refused refresh, say); an op's error goes to whoever sent it.
-  live.on("error", (f) => { if (!f.op_id) flash(errorText(f), "error"); });
-  live.on("moved", () => live.refresh());
-  live.on("groups.opened", () => live.refresh());
-  live.on("groups.recalled", () => live.refresh());
+  // Too many connections or the database down: live.js tries again by itself.
+  live.on("error", (f) => {
+    if (f.op_id) return;
+    if (f.code === "rate_limited" || f.code === "unavailable") busy(f);
+    else flash(errorText(f), "error");
+  });
+  // An op the server was too busy for: it goes out again by itself.
+  live.on("retry", busy);
+  // Ops kept across a page reload have no one waiting for them: say how they ended.
+  live.on("restored", (f) => {
+    if (f.result && f.result.type === "ack") {
+      flashBriefly(gettext("A change you made before the page reloaded has been saved."), "restored", 8000);
+    } else {
+      flashBriefly(interpolate(gettext("A change you made before the page reloaded was not saved: %(reason)s"),
+        { reason: errorText(f.result) }, true), "error", 15000);
+    }
+  });
   live.on("group.updated", (f) => { if (f.group && f.group.id === state.groupId) showGroup(f.group); });
 
   return {
     element,
-    destroy() { clearInterval(state.ticking); element.replaceChildren(); },
+    destroy() { clearInterval(state.ticking); clearTimeout(briefTimer); element.replaceChildren(); },
   };
 }

@@ -16,6 +16,7 @@ live.on("status", (f) => {
   $("conn-status").className = `conn conn-${f.status}`;
 });
 live.on("presence", (f) => {
+  if (f.board === null || f.board === undefined) return; // the session's roster, not a board's
   const span = document.querySelector(`[data-presence="${f.board}"]`);
   if (span) span.textContent = fmt(t("%s here now"), [f.count]);
 });
