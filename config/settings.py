@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "workshops",
     "realtime",
     "mapping",
+    "live",
     "reports",
 ]
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from participants.identity import Actor
 from participants.models import Participant
-from workshops.models import Workshop
+from workshops.models import BreakoutRound, Workshop
 
 from . import services
 from .models import Board
@@ -135,4 +135,8 @@ def load_board_demo(workshop: Workshop) -> list[Board]:
         boards.append(proposals)
         if second.builds_on_id:
             boards.extend(services.carry_forward(session=second))
+    # The demo's rounds were opened through workshops.services alone (workshops does not
+    # import mapping); their groups' boards are made here, as live.services.open_round does.
+    for round_ in BreakoutRound.objects.filter(session__in=sessions, opened_at__isnull=False).order_by("id"):
+        boards.extend(services.ensure_group_boards(round=round_))
     return boards

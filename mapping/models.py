@@ -186,24 +186,3 @@ class BoardEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.board_id}#{self.seq} {self.op}"
-
-
-class BoardPresence(models.Model):
-    """One open socket showing one board. Rows are kept in the database (not in one
-    process's memory) so every server process sees everyone; a stale row (a process that
-    died) ages out after PRESENCE_TTL seconds without a touch."""
-
-    board = models.ForeignKey(Board, on_delete=models.CASCADE, related_name="presence")
-    socket = models.CharField(max_length=64)
-    participant = models.ForeignKey(
-        "participants.Participant", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
-    )
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE,
-                             related_name="+")
-    seen_at = models.DateTimeField()
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["board", "socket"], name="uniq_presence_socket")]
-
-    def __str__(self) -> str:
-        return f"{self.socket} on {self.board_id}"

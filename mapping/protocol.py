@@ -2,45 +2,19 @@
 anything touches the database. See docs/protocol.md for examples of each.
 
 `validate(op, data)` returns a plain dict holding exactly the declared keys (optional
-keys that were absent are left out) or raises ProtocolError("invalid", fields={...})
+keys that were absent are left out) or raises DomainError("invalid", fields={...})
 naming every bad field. Unknown keys are refused too, so a typo never passes silently.
 """
 
 from __future__ import annotations
 
-import math
-import re
-from dataclasses import dataclass
 from typing import Any, NotRequired, TypedDict
 
-from realtime.protocol import ProtocolError
+from realtime.errors import DomainError
+from realtime.schema import MAX_IDS, F, check_fields  # noqa: F401  (MAX_IDS: services use it from here)
+from realtime.schema import text as _text
 
 from .models import Board, Note
-
-COLOUR_RE = re.compile(r"^#[0-9a-fA-F]{6}$")
-# C0 controls other than tab and newline, DEL, NUL and lone surrogates (valid in JSON
-# escapes, not encodable in UTF-8): PostgreSQL refuses NUL and surrogates, and the others
-# only ever arrive by accident or malice.
-CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff]")
-MAX_COORD = 1_000_000.0
-MAX_IDS = 200
-
-
-@dataclass(frozen=True)
-class F:
-    """One field: kind is str | text | int | float | bool | colour | ids | choice."""
-
-    kind: str
-    required: bool = True
-    max_len: int = 0
-    min_len: int = 1
-    choices: tuple[str, ...] = ()
-    nullable: bool = False
-
-
-def _text(max_len: int, *, required: bool = True, min_len: int = 1) -> F:
-    return F("text", required=required, max_len=max_len, min_len=min_len)
-
 
 ID = F("int")
 OPT_ID = F("int", required=False, nullable=True)
@@ -95,6 +69,9 @@ SCHEMAS: dict[str, dict[str, F]] = {
 }
 
 OPS = frozenset(SCHEMAS)
+#: Ops only the system (carry-forward, the demo loader) applies; clients may not send them.
+SYSTEM_OPS: frozenset[str] = frozenset()
+CLIENT_OPS = OPS - SYSTEM_OPS
 
 
 class NoteAdd(TypedDict):
@@ -142,71 +119,12 @@ class BoardSettings(TypedDict, total=False):
     private_until_reveal: bool
 
 
-def _check(spec: F, value: Any) -> tuple[Any, str | None]:
-    if value is None:
-        return (None, None) if spec.nullable else (None, "must not be null")
-    kind = spec.kind
-    if kind == "text":
-        if not isinstance(value, str):
-            return None, "must be a string"
-        value = value.strip()
-        if len(value) < spec.min_len:
-            return None, "must not be empty"
-        if len(value) > spec.max_len:
-            return None, f"at most {spec.max_len} characters"
-        if CONTROL_RE.search(value):
-            return None, "control characters are not allowed"
-        return value, None
-    if kind == "int":
-        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 2**53:
-            return None, "must be a non-negative integer"
-        return value, None
-    if kind == "float":
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            return None, "must be a number"
-        if not math.isfinite(value) or abs(value) > MAX_COORD:
-            return None, f"must be a finite number within +-{MAX_COORD:.0f}"
-        return float(value), None
-    if kind == "bool":
-        return (value, None) if isinstance(value, bool) else (None, "must be true or false")
-    if kind == "colour":
-        if not isinstance(value, str) or not COLOUR_RE.match(value):
-            return None, "must be a colour like #ffcc00"
-        return value.lower(), None
-    if kind == "choice":
-        if value not in spec.choices:
-            return None, "must be one of " + ", ".join(spec.choices)
-        return value, None
-    if kind == "ids":
-        if not isinstance(value, list) or not value or len(value) > MAX_IDS:
-            return None, f"must be a list of 1 to {MAX_IDS} ids"
-        if any(isinstance(v, bool) or not isinstance(v, int) or not 0 <= v <= 2**53 for v in value):
-            return None, "must contain only non-negative integers"
-        return list(dict.fromkeys(value)), None
-    raise AssertionError(kind)  # pragma: no cover
-
-
 def validate(op: str, data: dict[str, Any]) -> dict[str, Any]:
-    """The checked payload of `op`, or ProtocolError("invalid") naming each bad field."""
+    """The checked payload of `op`, or DomainError("invalid") naming each bad field."""
     schema = SCHEMAS.get(op)
     if schema is None:
-        raise ProtocolError("unknown_op", f"unknown op {op!r}")
-    errors: dict[str, str] = {}
-    clean: dict[str, Any] = {}
-    for key in data:
-        if key not in schema:
-            # Echo the key safely: a lone surrogate would make the error frame unsendable.
-            errors[str(key)[:40].encode("utf-8", "backslashreplace").decode()] = "unknown field"
-    for key, spec in schema.items():
-        if key not in data:
-            if spec.required:
-                errors[key] = "required"
-            continue
-        value, problem = _check(spec, data[key])
-        if problem:
-            errors[key] = problem
-        else:
-            clean[key] = value
+        raise DomainError("unknown_op", f"unknown op {op!r}")
+    clean, errors = check_fields(schema, data)
     if op == "note.edit" and not errors and len(clean) == 1:
         errors["text"] = "give at least one of text, category, colour"
     if op == "note.pull" and not errors and ("notes" in clean) == ("cluster" in clean):
@@ -221,5 +139,5 @@ def validate(op: str, data: dict[str, Any]) -> dict[str, Any]:
     if op == "link.add" and not errors and clean["source"] == clean["target"]:
         errors["target"] = "a link needs two different notes"
     if errors:
-        raise ProtocolError("invalid", "the op's data is not valid", fields=errors)
+        raise DomainError("invalid", "the op's data is not valid", fields=errors)
     return clean

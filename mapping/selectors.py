@@ -12,9 +12,9 @@ from django.db.models import Count, Q
 
 from participants import permissions
 from participants.identity import Actor
-from participants.models import Role
-from realtime.protocol import ProtocolError
-from workshops.models import GroupMembership
+from participants.models import Attendance, Role
+from realtime.errors import DomainError
+from workshops.models import BreakoutRound, GroupMembership
 
 from .models import Board, Category, Cluster, Comment, Link, Note, Vote
 
@@ -42,11 +42,11 @@ SYSTEM_ACCESS = Access(write=True, vote=False, moderate=True, pull=True, system=
 
 def board_access(board: Board, actor: Actor | None) -> Access:
     """May `actor` see `board`, and what else may they do there? `None` is the system
-    (demo loader, carry-forward): everything. Raises ProtocolError("not_found") for a board
+    (demo loader, carry-forward): everything. Raises DomainError("not_found") for a board
     they may not see, the same answer as for a missing one.
 
-    A group board is its members' (plus facilitators, and observers read-only); the
-    plenary and input boards belong to everyone in the workshop.
+    A group board is its members' (plus facilitators, and observers read-only); a
+    session's plenary and input boards are for those who attend that session.
     """
     if actor is None:
         return SYSTEM_ACCESS
@@ -64,11 +64,15 @@ def board_access(board: Board, actor: Actor | None) -> Access:
     if participant is None or participant.workshop_id != workshop_id or not permissions.can(
         actor, permissions.BOARD_VIEW
     ):
-        raise ProtocolError("not_found", "no such board")
-    if board.group_id is not None and participant.role != Role.OBSERVER and not GroupMembership.objects.filter(
-        group_id=board.group_id, participant=participant
-    ).exists():
-        raise ProtocolError("not_found", "no such board")
+        raise DomainError("not_found", "no such board")
+    if board.group_id is not None:
+        if participant.role != Role.OBSERVER and not GroupMembership.objects.filter(
+            group_id=board.group_id, participant=participant
+        ).exists():
+            raise DomainError("not_found", "no such board")
+    elif not Attendance.objects.filter(participant=participant, session_id=board.session_id).exists():
+        # A session's plenary and input boards are for that session's attendees.
+        raise DomainError("not_found", "no such board")
     return Access(
         write=permissions.can(actor, permissions.BOARD_WRITE),
         vote=permissions.can(actor, permissions.BOARD_VOTE),
@@ -77,6 +81,20 @@ def board_access(board: Board, actor: Actor | None) -> Access:
         participant_id=participant.pk,
         user_id=actor.user_id,
     )
+
+
+def reports_back(*, participant_id: int, group_id: int) -> bool:
+    """Is this participant the rapporteur of this group now? Only while the group's round
+    is its session's current round (the newest that was opened, running or recalled): a
+    rapporteur of an earlier round, or of session one in session two, is not one any more."""
+    membership = GroupMembership.objects.filter(
+        group_id=group_id, participant_id=participant_id, is_rapporteur=True
+    ).select_related("round").first()
+    if membership is None or membership.round.opened_at is None:
+        return False
+    round_ = membership.round
+    newer = BreakoutRound.objects.filter(session_id=round_.session_id, opened_at__gt=round_.opened_at)
+    return not newer.exists()
 
 
 def author_view(mode: str, participant, user) -> dict[str, Any]:
@@ -198,9 +216,7 @@ def my_state(board: Board, access: Access) -> dict[str, Any]:
     pull = access.pull
     if not pull and board.group_id is not None and access.participant_id is not None:
         # A group's rapporteur reports its notes back into plenary (see note.pull).
-        pull = GroupMembership.objects.filter(
-            group_id=board.group_id, participant_id=access.participant_id, is_rapporteur=True
-        ).exists()
+        pull = reports_back(participant_id=access.participant_id, group_id=board.group_id)
     return {
         "notes": mine,
         "votes": votes,

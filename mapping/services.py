@@ -6,23 +6,22 @@ board's next seq, and publishes the event frame after commit. See docs/protocol.
 
 from __future__ import annotations
 
-import datetime
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from participants.identity import Actor
 from realtime.broadcast import publish
-from realtime.protocol import ProtocolError
-from workshops.models import BreakoutGroup, BreakoutRound, GroupMembership, Session
+from realtime.errors import DomainError
+from workshops.models import BreakoutRound, Session
 
 from . import protocol, selectors
-from .models import Board, BoardEvent, BoardPresence, Category, Cluster, Comment, Link, Note, Vote
+from .models import Board, BoardEvent, Category, Cluster, Comment, Link, Note, Vote
 from .selectors import Access
 
 # -- Board templates ---------------------------------------------------------------------
@@ -167,51 +166,6 @@ def carry_forward(*, session: Session) -> list[Board]:
     return made
 
 
-def _boards_missing(session_id: int) -> bool:
-    """One query: does the session lack a board it should have now (a plenary board; a
-    board for each group of a running round; the earlier session's plenary boards as
-    read-only input)?"""
-    carried = Board.objects.filter(source_board=OuterRef("pk"), session_id=OuterRef(OuterRef("pk")),
-                                   read_only_input=True)
-    row = Session.objects.filter(pk=session_id).annotate(
-        has_plenary=Exists(Board.objects.filter(session=OuterRef("pk"), group__isnull=True, read_only_input=False)),
-        groups_without=Exists(BreakoutGroup.objects.filter(
-            round__session=OuterRef("pk"), round__opened_at__isnull=False, round__closed_at__isnull=True,
-            boards__isnull=True)),
-        uncarried=Exists(Board.objects.filter(session_id=OuterRef("builds_on_id"), group__isnull=True,
-                                              read_only_input=False).filter(~Exists(carried))),
-    ).values_list("has_plenary", "groups_open", "groups_without", "uncarried").first()
-    if row is None:
-        return False
-    has_plenary, groups_open, groups_without, uncarried = row
-    return not has_plenary or (groups_open and groups_without) or uncarried
-
-
-def ensure_session_boards(*, session_id: int) -> bool:
-    """Make the boards a session needs now, once: its plenary board, a board per group of
-    the running round, the earlier session's plenary boards carried forward (read-only).
-
-    Called whenever boards are listed (every socket's welcome, the console's board link,
-    the synthesis and board pages), so the common case is one cheap existence query.
-    Creation locks the session row, so concurrent first callers make each board once.
-    Returns True when it had to create something."""
-    if not _boards_missing(session_id):
-        return False
-    with transaction.atomic():
-        session = Session.objects.select_for_update().filter(pk=session_id).first()
-        if session is None:
-            return False
-        ensure_plenary_board(session=session)
-        if session.groups_open:
-            round_ = BreakoutRound.objects.filter(session=session, opened_at__isnull=False,
-                                                  closed_at__isnull=True).order_by("-created_at", "-id").first()
-            if round_ is not None:
-                ensure_group_boards(round=round_)
-        if session.builds_on_id is not None:
-            carry_forward(session=session)
-    return True
-
-
 # -- apply_op ----------------------------------------------------------------------------
 
 
@@ -264,12 +218,12 @@ def apply_op(*, board: Board | int, actor: Actor | None, op: str, op_id: str, da
     """Validate, authorise and apply one op; returns the ack frame.
 
     `actor` None is the system (demo loader, carry-forward): allowed everything, even on a
-    read-only input board. Raises ProtocolError (nothing applied) for bad data, a board
+    read-only input board. Raises DomainError (nothing applied) for bad data, a board
     or note the actor may not see, a role or board state that forbids the op. A resent
     `op_id` (same board, same actor) returns the original ack without applying again.
     """
     if op not in HANDLERS:
-        raise ProtocolError("unknown_op", f"unknown op {op!r}")
+        raise DomainError("unknown_op", f"unknown op {op!r}")
     clean = protocol.validate(op, data)
     board_id = board.pk if isinstance(board, Board) else board
     participant_id = actor.participant_id if actor else None
@@ -278,7 +232,7 @@ def apply_op(*, board: Board | int, actor: Actor | None, op: str, op_id: str, da
         # Lock only the board row (of=self), not the joined session.
         locked = Board.objects.select_for_update(of=("self",)).select_related("session").filter(pk=board_id).first()
         if locked is None:
-            raise ProtocolError("not_found", "no such board")
+            raise DomainError("not_found", "no such board")
         access = selectors.board_access(locked, actor)
         if op_id:
             prior = BoardEvent.objects.filter(
@@ -288,9 +242,9 @@ def apply_op(*, board: Board | int, actor: Actor | None, op: str, op_id: str, da
                 return ack_frame(prior)
         if not access.system:
             if locked.read_only_input:
-                raise ProtocolError("locked", "this input board is read-only")
+                raise DomainError("locked", "this input board is read-only")
             if locked.locked and op not in WHILE_LOCKED:
-                raise ProtocolError("locked", "the board is locked")
+                raise DomainError("locked", "the board is locked")
         outcome = HANDLERS[op](Ctx(board=locked, access=access, actor=actor, op_id=op_id), clean)
         locked.head_seq += 1
         fields = ["head_seq"]
@@ -315,7 +269,7 @@ def apply_op(*, board: Board | int, actor: Actor | None, op: str, op_id: str, da
 
 def _require(flag: bool, message: str = "your role may not do this") -> None:
     if not flag:
-        raise ProtocolError("forbidden", message)
+        raise DomainError("forbidden", message)
 
 
 def _note(ctx: Ctx, note_id: int, *, public: bool = False) -> Note:
@@ -325,9 +279,9 @@ def _note(ctx: Ctx, note_id: int, *, public: bool = False) -> Note:
         "author", "author_user"
     ).first()
     if note is None or (note.private and not ctx.access.moderate and not ctx.access.owns(note)):
-        raise ProtocolError("not_found", "no such note", fields={"id": "not found"})
+        raise DomainError("not_found", "no such note", fields={"id": "not found"})
     if public and note.private:
-        raise ProtocolError("conflict", "this note is private until the facilitator reveals the board")
+        raise DomainError("conflict", "this note is private until the facilitator reveals the board")
     return note
 
 
@@ -336,7 +290,7 @@ def _category(ctx: Ctx, category_id: int | None) -> Category | None:
         return None
     category = Category.objects.filter(pk=category_id, board=ctx.board).first()
     if category is None:
-        raise ProtocolError("not_found", "no such category", fields={"category": "not found"})
+        raise DomainError("not_found", "no such category", fields={"category": "not found"})
     return category
 
 
@@ -357,7 +311,7 @@ def _note_add(ctx: Ctx, d: dict[str, Any]) -> Outcome:
     if d.get("parent") is not None:
         parent = _note(ctx, d["parent"], public=True)
         if parent.parent_id is not None:
-            raise ProtocolError("invalid", "support ideas go beneath a card, not beneath another idea",
+            raise DomainError("invalid", "support ideas go beneath a card, not beneath another idea",
                                 fields={"parent": "must be a top-level note"})
     if "x" in d and "y" in d:
         x, y = d["x"], d["y"]
@@ -461,7 +415,7 @@ def _note_merge(ctx: Ctx, d: dict[str, Any]) -> Outcome:
 def _link_private_to(ctx: Ctx, notes: list[Note]) -> int | None:
     owners = {n.author_id for n in notes if n.private}
     if len(owners) > 1:
-        raise ProtocolError("conflict", "these notes are private to different people")
+        raise DomainError("conflict", "these notes are private to different people")
     return owners.pop() if owners else None
 
 
@@ -471,7 +425,7 @@ def _link_add(ctx: Ctx, d: dict[str, Any]) -> Outcome:
     source, target = _note(ctx, d["source"]), _note(ctx, d["target"])
     private_to = _link_private_to(ctx, [source, target])
     if Link.objects.filter(Q(source=source, target=target) | Q(source=target, target=source)).exists():
-        raise ProtocolError("conflict", "these notes are already linked")
+        raise DomainError("conflict", "these notes are already linked")
     link = Link.objects.create(board=ctx.board, source=source, target=target, label=d.get("label", ""))
     return Outcome({"link": selectors.link_dict(link)}, {"id": link.pk}, private_to)
 
@@ -479,7 +433,7 @@ def _link_add(ctx: Ctx, d: dict[str, Any]) -> Outcome:
 def _link(ctx: Ctx, link_id: int) -> tuple[Link, int | None]:
     link = Link.objects.filter(pk=link_id, board=ctx.board).select_related("source", "target").first()
     if link is None:
-        raise ProtocolError("not_found", "no such link", fields={"id": "not found"})
+        raise DomainError("not_found", "no such link", fields={"id": "not found"})
     ends = [_note(ctx, link.source_id), _note(ctx, link.target_id)]
     return link, _link_private_to(ctx, ends)
 
@@ -511,7 +465,7 @@ def _public_notes(ctx: Ctx, ids: list[int]) -> list[int]:
 def _cluster(ctx: Ctx, cluster_id: int) -> Cluster:
     cluster = Cluster.objects.filter(pk=cluster_id, board=ctx.board).first()
     if cluster is None:
-        raise ProtocolError("not_found", "no such cluster", fields={"id": "not found"})
+        raise DomainError("not_found", "no such cluster", fields={"id": "not found"})
     return cluster
 
 
@@ -577,7 +531,7 @@ def _vote_add(ctx: Ctx, d: dict[str, Any]) -> Outcome:
     note = _note(ctx, d["note"], public=True)
     used = _used_votes(ctx)
     if used >= ctx.board.vote_budget:
-        raise ProtocolError("budget_exhausted", "you have used all your votes on this board")
+        raise DomainError("budget_exhausted", "you have used all your votes on this board")
     Vote.objects.create(note=note, voter_id=ctx.access.participant_id)
     return Outcome({"note": note.pk, "votes": _votes(note)}, {"votes_left": ctx.board.vote_budget - used - 1})
 
@@ -588,7 +542,7 @@ def _vote_remove(ctx: Ctx, d: dict[str, Any]) -> Outcome:
     note = _note(ctx, d["note"], public=True)
     vote = Vote.objects.filter(note=note, voter_id=ctx.access.participant_id).order_by("-id").first()
     if vote is None:
-        raise ProtocolError("conflict", "you have no vote on this note")
+        raise DomainError("conflict", "you have no vote on this note")
     vote.delete()
     left = ctx.board.vote_budget - _used_votes(ctx)
     return Outcome({"note": note.pk, "votes": _votes(note)}, {"votes_left": max(left, 0)})
@@ -615,7 +569,7 @@ def _board_reveal(ctx: Ctx, d: dict[str, Any]) -> Outcome:
     _require(ctx.access.moderate, "only a facilitator may reveal the board")
     board = ctx.board
     if board.revealed_at is not None or not board.private_until_reveal:
-        raise ProtocolError("conflict", "nothing is waiting to be revealed")
+        raise DomainError("conflict", "nothing is waiting to be revealed")
     board.revealed_at = timezone.now()
     Board.objects.filter(pk=board.pk).update(revealed_at=board.revealed_at)
     hidden = Note.objects.filter(board=board, private=True)
@@ -663,7 +617,7 @@ def _board_settings(ctx: Ctx, d: dict[str, Any]) -> Outcome:
             for c in comments.select_related("author", "author_user").order_by("id")
         }
     if not data:
-        raise ProtocolError("conflict", "these are already the board's settings")
+        raise DomainError("conflict", "these are already the board's settings")
     Board.objects.filter(pk=board.pk).update(
         title=board.title, vote_budget=board.vote_budget, private_until_reveal=board.private_until_reveal,
         revealed_at=board.revealed_at, author_mode=board.author_mode,
@@ -690,7 +644,7 @@ def _category_rename(ctx: Ctx, d: dict[str, Any]) -> Outcome:
             setattr(category, key, d[key])
             data[key] = d[key]
     if len(data) == 1:
-        raise ProtocolError("invalid", "give a name or a colour", fields={"name": "required"})
+        raise DomainError("invalid", "give a name or a colour", fields={"name": "required"})
     category.save()
     return Outcome(data)
 
@@ -737,36 +691,33 @@ def _note_pull(ctx: Ctx, d: dict[str, Any]) -> Outcome:
     target = ctx.board
     source = Board.objects.select_related("session", "group").filter(pk=d["source_board"]).first()
     if source is None or source.pk == target.pk or source.session.workshop_id != target.session.workshop_id:
-        raise ProtocolError("not_found", "no such board", fields={"source_board": "not found"})
+        raise DomainError("not_found", "no such board", fields={"source_board": "not found"})
     if ctx.access.system:
         pass
     elif source.session_id == target.session_id and source.read_only_input:
         # Carried-forward notes may go into any board of the session.
         _require(ctx.access.pull, "your role may not pull notes")
     elif source.session_id == target.session_id and source.group_id is not None and target.group_id is None:
-        if not ctx.access.moderate:
-            # A group's rapporteur (by role, or marked so in the group) reports back its notes.
-            membership = GroupMembership.objects.filter(
-                group_id=source.group_id, participant_id=ctx.access.participant_id
-            ).first() if ctx.access.participant_id else None
-            if membership is None or not (ctx.access.pull or membership.is_rapporteur):
-                raise ProtocolError("forbidden", "a rapporteur pulls from their own group's board")
+        if not ctx.access.moderate and not (ctx.access.participant_id and selectors.reports_back(
+                participant_id=ctx.access.participant_id, group_id=source.group_id)):
+            # The current round's rapporteur of the group reports back its notes.
+            raise DomainError("forbidden", "a rapporteur pulls from their own group's board")
     else:
-        raise ProtocolError("forbidden", "pull from a group board or an input board into this session's boards")
+        raise DomainError("forbidden", "pull from a group board or an input board into this session's boards")
     notes = Note.objects.filter(board=source, deleted_at__isnull=True, private=False).select_related("author")
     cluster = None
     if "cluster" in d:
         cluster = Cluster.objects.filter(pk=d["cluster"], board=source).first()
         if cluster is None:
-            raise ProtocolError("not_found", "no such cluster", fields={"cluster": "not found"})
+            raise DomainError("not_found", "no such cluster", fields={"cluster": "not found"})
         notes = list(notes.filter(cluster=cluster).order_by("id"))
         if not notes:
-            raise ProtocolError("conflict", "this cluster has no notes")
+            raise DomainError("conflict", "this cluster has no notes")
     else:
         found = {n.pk: n for n in notes.filter(pk__in=d["notes"])}
         missing = [i for i in d["notes"] if i not in found]
         if missing:
-            raise ProtocolError("not_found", "no such note", fields={"notes": f"not found: {missing[:10]}"})
+            raise DomainError("not_found", "no such note", fields={"notes": f"not found: {missing[:10]}"})
         notes = [found[i] for i in d["notes"]]
     category = _category(ctx, d.get("category"))
     by_name = {c.name: c for c in Category.objects.filter(board=target)}
@@ -791,46 +742,3 @@ def _note_pull(ctx: Ctx, d: dict[str, Any]) -> Outcome:
         "cluster": selectors.cluster_dict(new_cluster) if new_cluster else None,
     }
     return Outcome(data, {"ids": [n.pk for n in copies.values()]})
-
-
-# -- Presence ----------------------------------------------------------------------------
-
-PRESENCE_TTL = 120  # seconds without a touch before a socket's row counts as gone
-
-
-def presence_join(*, board_id: int, socket: str, actor: Actor) -> None:
-    """Record that `socket` shows `board_id` (idempotent). Broadcasting is coalesced by
-    `publish_presence`, called by each process's ticker, never per join."""
-    BoardPresence.objects.update_or_create(
-        board_id=board_id, socket=socket,
-        defaults={"participant_id": actor.participant_id, "user_id": actor.user_id, "seen_at": timezone.now()},
-    )
-
-
-def presence_leave(*, board_ids: list[int], socket: str) -> None:
-    BoardPresence.objects.filter(board_id__in=board_ids, socket=socket).delete()
-
-
-def presence_touch(*, board_ids: list[int], sockets: list[str]) -> None:
-    """One UPDATE for every socket of a process (the ticker keeps live rows fresh)."""
-    if board_ids and sockets:
-        BoardPresence.objects.filter(board_id__in=board_ids, socket__in=sockets).update(seen_at=timezone.now())
-
-
-def publish_presence(*, board_ids: list[int]) -> None:
-    """Publish who is on each board: names when the board is named, country and
-    stakeholder group by role, a count only when anonymous. One frame per board."""
-    if not board_ids:
-        return
-    cutoff = timezone.now() - datetime.timedelta(seconds=PRESENCE_TTL)
-    BoardPresence.objects.filter(board_id__in=board_ids, seen_at__lt=cutoff).delete()
-    modes = dict(Board.objects.filter(pk__in=board_ids).values_list("pk", "author_mode"))
-    people: dict[int, dict[tuple, dict]] = {pk: {} for pk in modes}
-    rows = BoardPresence.objects.filter(board_id__in=modes).select_related("participant", "user")
-    for row in rows:
-        key = ("p", row.participant_id) if row.participant_id else ("u", row.user_id)
-        people[row.board_id][key] = selectors.author_view(modes[row.board_id], row.participant, row.user)
-    for pk, seen in people.items():
-        shown = [] if modes[pk] == Board.AuthorMode.ANONYMOUS else sorted(
-            seen.values(), key=lambda v: (v.get("name", ""), v.get("country", ""), v.get("stakeholder", "")))
-        publish(board_stream(pk), {"type": "presence", "board": pk, "count": len(seen), "people": shown})

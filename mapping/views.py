@@ -14,14 +14,12 @@ from django.views.decorators.http import require_GET, require_POST
 
 from participants.identity import Actor, actor_for
 from participants.models import Country, Stakeholder
-from realtime.protocol import OP_ID_RE, ProtocolError, error_frame
+from realtime.errors import DomainError, http_status
+from realtime.protocol import OP_ID_RE
 from workshops.models import Session
 
 from . import selectors, services
 from .models import Board
-
-HTTP_STATUS = {"invalid": 400, "bad_frame": 400, "bad_json": 400, "unknown_op": 400, "forbidden": 403,
-               "not_found": 404, "conflict": 409, "locked": 409, "budget_exhausted": 409, "unauthenticated": 403}
 
 
 def _actor(request: HttpRequest, workshop_id: int) -> Actor:
@@ -37,7 +35,7 @@ def access_board(request: HttpRequest, board_id: int) -> tuple[Board, Actor, sel
         raise Http404
     try:
         access = selectors.board_access(board, actor)
-    except ProtocolError:
+    except DomainError:
         raise Http404 from None
     return board, actor, access
 
@@ -63,7 +61,6 @@ def _page_config(session: Session, boards: list[Board]) -> dict:
 
 def board_page(request: HttpRequest, board_id: int) -> HttpResponse:
     board, actor, access = access_board(request, board_id)
-    services.ensure_session_boards(session_id=board.session_id)
     config = _page_config(board.session, [board])
     config["template"] = board.template
     plenary = None
@@ -84,7 +81,6 @@ def synthesis_page(request: HttpRequest, session_uuid) -> HttpResponse:
     actor = _actor(request, session.workshop_id)
     if not actor.is_facilitator:
         raise Http404
-    services.ensure_session_boards(session_id=session.pk)
     boards = list(selectors.boards_of_session(session.pk))
     plenary = [b for b in boards if b.group_id is None and not b.read_only_input]
     # The newest round's groups side by side; earlier rounds' boards as links.
@@ -102,16 +98,17 @@ def synthesis_page(request: HttpRequest, session_uuid) -> HttpResponse:
 
 
 def plenary_page(request: HttpRequest, session_uuid) -> HttpResponse:
-    """The session's plenary board (made first if the session has none yet): where the
-    facilitator console and the workshops list link to, so workshops need not know
-    boards."""
+    """The session's plenary board: where the facilitator console and the workshops list
+    link to, so workshops need not know boards. Boards come with the session
+    (live.services.save_session); a read never makes one."""
     session = get_object_or_404(Session.objects.only("pk", "workshop_id"), uuid=session_uuid)
     actor = _actor(request, session.workshop_id)
     if actor.is_anonymous:
         raise Http404
-    services.ensure_session_boards(session_id=session.pk)
     board_id = Board.objects.filter(session=session, group__isnull=True, read_only_input=False).order_by(
         "id").values_list("id", flat=True).first()
+    if board_id is None:
+        raise Http404
     return redirect("mapping:board", board_id=board_id)
 
 
@@ -124,17 +121,16 @@ def board_op(request: HttpRequest, board_id: int) -> JsonResponse:
         try:
             body = json.loads(request.body or b"{}")
         except ValueError:
-            raise ProtocolError("bad_json", "body is not JSON") from None
+            raise DomainError("bad_json", "body is not JSON") from None
         if not isinstance(body, dict) or not isinstance(body.get("op"), str) or not isinstance(
                 body.get("data", {}), dict):
-            raise ProtocolError("bad_frame", "send {op, op_id, data}")
+            raise DomainError("bad_frame", "send {op, op_id, data}")
         op_id = body.get("op_id") or ""
         if not isinstance(op_id, str) or (op_id and not OP_ID_RE.match(op_id)):
-            raise ProtocolError("bad_frame", "op_id must be 1-64 characters of A-Z a-z 0-9 _ . : -")
+            raise DomainError("bad_frame", "op_id must be 1-64 characters of A-Z a-z 0-9 _ . : -")
         ack = services.apply_op(board=board, actor=actor, op=body["op"], op_id=op_id, data=body.get("data", {}))
-    except ProtocolError as exc:
-        frame = error_frame(exc.code, exc.message, op_id=op_id or None, fields=exc.fields)
-        return JsonResponse(frame, status=HTTP_STATUS.get(exc.code, 400))
+    except DomainError as exc:
+        return JsonResponse(exc.frame(op_id=op_id or None), status=http_status(exc.code))
     return JsonResponse(ack)
 
 

@@ -32,8 +32,9 @@ _MATRIX: dict[str, frozenset[str]] = {
     Role.RAPPORTEUR: frozenset(
         {SESSION_VIEW, GROUP_SIGNAL, GROUP_CHOOSE, BOARD_VIEW, BOARD_WRITE, BOARD_VOTE, BOARD_PULL}
     ),
+    # Facilitators also signal "done"/"help" on a group's behalf (or clear its signal).
     Role.FACILITATOR: frozenset(
-        {SESSION_VIEW, SESSION_RUN, BOARD_VIEW, BOARD_WRITE, BOARD_MODERATE, BOARD_PULL, REPORT_EXPORT}
+        {SESSION_VIEW, SESSION_RUN, GROUP_SIGNAL, BOARD_VIEW, BOARD_WRITE, BOARD_MODERATE, BOARD_PULL, REPORT_EXPORT}
     ),
 }
 

@@ -211,3 +211,38 @@ class GroupMembership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.participant_id} in {self.group_id}"
+
+
+class SessionEvent(models.Model):
+    """The session's log, as BoardEvent is a board's: every live change of the session
+    (agenda, timer, message, groups opened/recalled, moves, rapporteurs, signals) with the
+    session's next seq, so clients notice a lost frame, and a resent op id is recognised
+    (`op_id` + actor) however long ago it was sent. Written only by workshops.events.emit.
+
+    `audience` empty: everyone in the session sees the frame. Otherwise the streams that
+    get it in full (facilitators always); everyone else gets a placeholder with the seq.
+    """
+
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="events")
+    seq = models.PositiveBigIntegerField()
+    type = models.CharField(max_length=32)
+    data = models.JSONField(default=dict)
+    audience = models.JSONField(default=list, blank=True)
+    op_id = models.CharField(max_length=64, blank=True)
+    actor_participant = models.ForeignKey(
+        "participants.Participant", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # The ack's extra fields, so a resent op id gets the very same ack.
+    result = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["session", "seq"]
+        constraints = [models.UniqueConstraint(fields=["session", "seq"], name="uniq_session_seq")]
+        indexes = [models.Index(fields=["session", "op_id"], name="session_event_op_id")]
+
+    def __str__(self) -> str:
+        return f"{self.session_id}#{self.seq} {self.type}"

@@ -8,17 +8,12 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.core.cache import cache
 from django.db.models import Count, Prefetch, QuerySet
 from django.utils import timezone
 
 from participants.models import Country, Participant, Stakeholder
 
 from .models import AgendaItem, BreakoutGroup, BreakoutRound, GroupMembership, JoinLink, Session, Workshop
-
-
-def presence_key(session_id: int, participant_id: int) -> str:
-    return f"presence:{session_id}:{participant_id}"
 
 
 def workshops_list() -> QuerySet[Workshop]:
@@ -95,16 +90,6 @@ def attendees(session: Session) -> QuerySet[Participant]:
     return Participant.objects.filter(attendances__session=session).order_by("display_name", "id")
 
 
-def online_ids(session: Session, participant_ids: list[int]) -> set[int]:
-    """Who has at least one open socket in this session, from the shared cache (every
-    server process counts into the same keys)."""
-    if not participant_ids:
-        return set()
-    keys = {presence_key(session.pk, pid): pid for pid in participant_ids}
-    counts = cache.get_many(list(keys))
-    return {keys[k] for k, v in counts.items() if v and v > 0}
-
-
 @dataclass
 class Roster:
     rows: list[dict[str, Any]]
@@ -116,10 +101,11 @@ class Roster:
     online_count: int = 0
 
 
-def roster(session: Session) -> Roster:
-    """Everyone attending the session: online or not, their group in the active round,
-    counts by country and stakeholder group; plus the round's groups and waiting list.
-    A fixed number of queries whatever the number of people."""
+def roster(session: Session, *, online: set[int]) -> Roster:
+    """Everyone attending the session: online or not (`online`: participant ids with a
+    live socket, from live.presence), their group in the active round, counts by country
+    and stakeholder group; plus the round's groups and waiting list. A fixed number of
+    queries whatever the number of people."""
     round_ = active_round(session)
     people = list(Participant.objects.filter(attendances__session=session).order_by("display_name", "id"))
     groups = groups_with_members(round_) if round_ else []
@@ -130,7 +116,6 @@ def roster(session: Session) -> Roster:
             group_of[m.participant_id] = group
             if m.is_rapporteur:
                 rapporteurs.add(m.participant_id)
-    online = online_ids(session, [p.pk for p in people])
     rows = [
         {"participant": p, "online": p.pk in online, "group": group_of.get(p.pk),
          "is_rapporteur": p.pk in rapporteurs}
@@ -148,7 +133,7 @@ def roster(session: Session) -> Roster:
         rows=rows, groups=groups, waiting=waiting, round=round_,
         by_country=sorted(by_country.items(), key=lambda kv: (-kv[1], str(kv[0]))),
         by_stakeholder=sorted(by_stakeholder.items(), key=lambda kv: (-kv[1], str(kv[0]))),
-        online_count=len(online),
+        online_count=len(online & {p.pk for p in people}),
     )
 
 

@@ -2,47 +2,33 @@
 room. One function per action, keyword-only, one transaction each; views, the websocket
 handlers (workshops.live), the demo and the admin all call these.
 
-Live frames are published with realtime.broadcast.publish inside the transaction (sent
-after commit). Streams: "session.<id>" (everyone in the session), "group.<id>",
-"participant.<id>" (one person's sockets), "facilitators.<session id>" (the console).
-Frame shapes are documented in workshops/live.py.
+Every live change is appended to the session's event log and published after commit
+by workshops.events.emit (one seq per session; docs/protocol.md lists the frames).
 """
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import random
-import threading
 from collections.abc import Mapping
 from typing import Any
 
-from asgiref.sync import SyncToAsync
 from django.conf import settings
-from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
 from participants.models import Attendance, Participant, Role
 from participants.services import create_participant
-from realtime.broadcast import asend_encoded, encode, publish
+from realtime.errors import DomainError
 
 from . import selectors, strategies
+from .events import emit, facilitators_stream, group_stream, participant_stream
 from .models import AgendaItem, BreakoutGroup, BreakoutRound, GroupMembership, JoinLink, Session, Workshop
 
 
 class JoinRefused(Exception):
     """The link or code is missing, revoked or expired (one answer for all three)."""
-
-
-class RuleError(Exception):
-    """A state rule refused the change (e.g. the group is full); message is for people."""
-
-    def __init__(self, code: str, message: str):
-        super().__init__(message)
-        self.code = code
-        self.message = message
 
 
 # --- workshops, sessions, agenda -------------------------------------------------------
@@ -78,10 +64,10 @@ def save_session(*, workshop: Workshop, session: Session | None, fields: Mapping
     aware datetimes (the form reads them in the workshop's home zone) and are stored UTC.
     A new session gets a join link at once: there is always a way in to share."""
     if fields["ends_at"] <= fields["starts_at"]:
-        raise RuleError("invalid", "the session must end after it starts")
+        raise DomainError("invalid", "the session must end after it starts")
     builds_on = fields.get("builds_on")
     if builds_on is not None and (builds_on.workshop_id != workshop.pk or (session and builds_on.pk == session.pk)):
-        raise RuleError("invalid", "a session can only build on an earlier session of the same workshop")
+        raise DomainError("invalid", "a session can only build on an earlier session of the same workshop")
     created = session is None
     if created:
         last = Session.objects.filter(workshop=workshop).order_by("-order").values_list("order", flat=True).first()
@@ -107,7 +93,7 @@ def save_agenda_item(*, session: Session, item: AgendaItem | None, fields: Mappi
             setattr(item, name, fields[name])
     item.save()
     if session.current_item_id == item.pk:
-        publish(f"session.{session.pk}", {"type": "agenda.current", "item": selectors.item_frame(item)})
+        emit(session_id=session.pk, frame={"type": "agenda.current", "item": selectors.item_frame(item)})
     return item
 
 
@@ -117,7 +103,7 @@ def delete_agenda_item(*, item: AgendaItem) -> None:
     was_current = session.current_item_id == item.pk
     item.delete()
     if was_current:
-        publish(f"session.{session.pk}", {"type": "agenda.current", "item": None})
+        emit(session_id=session.pk, frame={"type": "agenda.current", "item": None})
 
 
 @transaction.atomic
@@ -138,13 +124,13 @@ def move_agenda_item(*, item: AgendaItem, up: bool) -> None:
 def set_current_item(*, session: Session, item: AgendaItem | None) -> Session:
     """Mark the agenda item everyone is on; every screen in the session follows."""
     if item is not None and item.session_id != session.pk:
-        raise RuleError("not_found", "no such agenda item")
+        raise DomainError("not_found", "no such agenda item")
     session.current_item = item
     session.save(update_fields=["current_item"])
     if item is not None and item.started_at is None:
         item.started_at = timezone.now()
         item.save(update_fields=["started_at"])
-    publish(f"session.{session.pk}", {"type": "agenda.current", "item": selectors.item_frame(item)})
+    emit(session_id=session.pk, frame={"type": "agenda.current", "item": selectors.item_frame(item)})
     return session
 
 
@@ -155,7 +141,7 @@ def set_current_item(*, session: Session, item: AgendaItem | None) -> Session:
 def create_join_link(*, session: Session, role: str = Role.PARTICIPANT,
                      expires_at: dt.datetime | None = None) -> JoinLink:
     if role not in (Role.PARTICIPANT, Role.OBSERVER):
-        raise RuleError("invalid", "join links are for participants or observers")
+        raise DomainError("invalid", "join links are for participants or observers")
     return JoinLink.objects.create(session=session, role=role, expires_at=expires_at)
 
 
@@ -206,13 +192,14 @@ def _place_late_joiner(session: Session, participant: Participant) -> None:
         history=selectors.history_pairs(session, excluding=round_) if round_.strategy == strategies.NO_REPEAT
         else None,
     )
-    facilitators = f"facilitators.{session.pk}"
     if index is None:
-        publish(facilitators, {"type": "waiting", "participant": participant.pk, "name": participant.display_name})
+        frame = {"type": "waiting", "participant": participant.pk, "name": participant.display_name}
+        emit(session_id=session.pk, frame=frame, audience=[facilitators_stream(session.pk)])
         return
     group = groups[index]
     GroupMembership.objects.create(group=group, round=round_, participant=participant)
-    publish(facilitators, {"type": "placed", "participant": participant.pk, "group": group.pk})
+    emit(session_id=session.pk, frame={"type": "placed", "participant": participant.pk, "group": group.pk},
+         audience=[participant_stream(participant.pk)])
 
 
 def _person(p: Participant) -> strategies.Person:
@@ -229,7 +216,7 @@ def start_timer(*, session: Session, minutes: int, label: str = "") -> Session:
     session.timer_ends_at = timezone.now() + dt.timedelta(minutes=minutes)
     session.timer_label = label
     session.save(update_fields=["timer_ends_at", "timer_label"])
-    publish(f"session.{session.pk}", selectors.timer_frame(session))
+    emit(session_id=session.pk, frame=selectors.timer_frame(session))
     return session
 
 
@@ -238,7 +225,7 @@ def stop_timer(*, session: Session) -> Session:
     session.timer_ends_at = None
     session.timer_label = ""
     session.save(update_fields=["timer_ends_at", "timer_label"])
-    publish(f"session.{session.pk}", selectors.timer_frame(session))
+    emit(session_id=session.pk, frame=selectors.timer_frame(session))
     return session
 
 
@@ -251,7 +238,7 @@ def send_message(*, session: Session, text: str, sender: str) -> Session:
     session.message_from = sender
     session.message_at = timezone.now()
     session.save(update_fields=["message_text", "message_from", "message_at"])
-    publish(f"session.{session.pk}", {"type": "message", **selectors.message_frame(session)})
+    emit(session_id=session.pk, frame={"type": "message", **selectors.message_frame(session)})
     return session
 
 
@@ -262,7 +249,7 @@ def clear_message(*, session: Session) -> Session:
     session.message_from = ""
     session.message_at = None
     session.save(update_fields=["message_text", "message_from", "message_at"])
-    publish(f"session.{session.pk}", {"type": "message.cleared"})
+    emit(session_id=session.pk, frame={"type": "message.cleared"})
     return session
 
 
@@ -283,9 +270,9 @@ def create_round(*, session: Session, agenda_item: AgendaItem | None, strategy: 
     unclosed round of the session. `board_template` (empty: as the agenda item suggests)
     is the template of the groups' boards, made when the groups open."""
     if not 1 <= n_groups <= 50:
-        raise RuleError("invalid", "between 1 and 50 groups")
+        raise DomainError("invalid", "between 1 and 50 groups")
     if agenda_item is not None and agenda_item.session_id != session.pk:
-        raise RuleError("not_found", "no such agenda item")
+        raise DomainError("not_found", "no such agenda item")
     now = timezone.now()
     for old in BreakoutRound.objects.filter(session=session, closed_at__isnull=True):
         old.closed_at = now
@@ -293,7 +280,7 @@ def create_round(*, session: Session, agenda_item: AgendaItem | None, strategy: 
     if session.groups_open:
         session.groups_open = False
         session.save(update_fields=["groups_open"])
-        publish(f"session.{session.pk}", {"type": "groups.recalled"})
+        emit(session_id=session.pk, frame={"type": "groups.recalled"})
     round_ = BreakoutRound.objects.create(session=session, agenda_item=agenda_item, strategy=strategy,
                                          self_select_cap=cap if strategy == strategies.SELF_SELECT else None,
                                          board_template=board_template)
@@ -308,7 +295,8 @@ def create_round(*, session: Session, agenda_item: AgendaItem | None, strategy: 
         GroupMembership(group=groups[i], round=round_, participant_id=pid)
         for i, members in enumerate(assignment) for pid in members
     )
-    publish(f"facilitators.{session.pk}", {"type": "round.created", "round": round_.pk})
+    emit(session_id=session.pk, frame={"type": "round.created", "round": round_.pk},
+         audience=[facilitators_stream(session.pk)])
     return round_
 
 
@@ -317,7 +305,8 @@ def update_group(*, group: BreakoutGroup, name: str, video_url: str) -> Breakout
     group.name = name
     group.video_url = video_url
     group.save(update_fields=["name", "video_url"])
-    publish(f"group.{group.pk}", {"type": "group.updated", "group": selectors.group_frame(group)})
+    emit(session_id=group.round.session_id, frame={"type": "group.updated", "group": selectors.group_frame(group)},
+         audience=[group_stream(group.pk)])
     return group
 
 
@@ -325,14 +314,14 @@ def update_group(*, group: BreakoutGroup, name: str, video_url: str) -> Breakout
 def open_round(*, round_: BreakoutRound) -> BreakoutRound:
     """Send everyone to their groups: each client refreshes and gets its group."""
     if round_.closed_at is not None:
-        raise RuleError("conflict", "this round was already recalled")
+        raise DomainError("conflict", "this round was already recalled")
     session = round_.session
     if round_.opened_at is None:
         round_.opened_at = timezone.now()
         round_.save(update_fields=["opened_at"])
     session.groups_open = True
     session.save(update_fields=["groups_open"])
-    publish(f"session.{session.pk}", {"type": "groups.opened", "round": round_.pk})
+    emit(session_id=session.pk, frame={"type": "groups.opened", "round": round_.pk})
     return round_
 
 
@@ -345,7 +334,7 @@ def recall(*, session: Session) -> Session:
         round_.save(update_fields=["closed_at"])
     session.groups_open = False
     session.save(update_fields=["groups_open"])
-    publish(f"session.{session.pk}", {"type": "groups.recalled"})
+    emit(session_id=session.pk, frame={"type": "groups.recalled"})
     return session
 
 
@@ -354,11 +343,11 @@ def move_participant(*, round_: BreakoutRound, participant: Participant, group: 
     """Put a person in another group of the round (None: the waiting list). While the
     round runs, their own screens are told and follow without reload."""
     if participant.workshop_id != round_.session.workshop_id:
-        raise RuleError("not_found", "no such participant")
+        raise DomainError("not_found", "no such participant")
     if group is not None and group.round_id != round_.pk:
-        raise RuleError("not_found", "no such group")
+        raise DomainError("not_found", "no such group")
     if round_.closed_at is not None:
-        raise RuleError("conflict", "this round was already recalled")
+        raise DomainError("conflict", "this round was already recalled")
     membership = GroupMembership.objects.select_for_update().filter(round=round_, participant=participant).first()
     if group is None:
         if membership is not None:
@@ -371,48 +360,45 @@ def move_participant(*, round_: BreakoutRound, participant: Participant, group: 
         membership.save(update_fields=["group", "is_rapporteur"])
     session_id = round_.session_id
     frame = {"type": "moved", "participant": participant.pk, "group": selectors.group_frame(group)}
-    if round_.opened_at is not None:
-        publish(f"participant.{participant.pk}", frame)
-    publish(f"facilitators.{session_id}", frame)
+    audience = [participant_stream(participant.pk)] if round_.opened_at is not None else []
+    emit(session_id=session_id, frame=frame, audience=audience or [facilitators_stream(session_id)])
 
 
 @transaction.atomic
 def choose_group(*, round_: BreakoutRound, participant: Participant, group: BreakoutGroup) -> None:
     """Self-select: a participant takes a place in a group while it has room."""
     if round_.strategy != strategies.SELF_SELECT or round_.closed_at is not None:
-        raise RuleError("conflict", "this round is not open for choosing")
+        raise DomainError("conflict", "this round is not open for choosing")
     if group.round_id != round_.pk:
-        raise RuleError("not_found", "no such group")
+        raise DomainError("not_found", "no such group")
     # Lock the group so two people cannot take its last place at once.
     BreakoutGroup.objects.select_for_update().get(pk=group.pk)
     cap = round_.self_select_cap
     taken = GroupMembership.objects.filter(group=group).exclude(participant=participant).count()
     if cap is not None and taken >= cap:
-        raise RuleError("conflict", "this group is full")
+        raise DomainError("conflict", "this group is full")
     move_participant(round_=round_, participant=participant, group=group)
 
 
 @transaction.atomic
 def set_rapporteur(*, group: BreakoutGroup, participant: Participant) -> None:
-    """One rapporteur per group: they report back in plenary (and may pull their group's
-    notes into the plenary board, which their role grants)."""
+    """One rapporteur per group of the round: they report back in plenary and may pull
+    their group's notes into the plenary board while this round is the session's current
+    one (mapping.selectors.reports_back). Nothing is written on the Participant: the right
+    belongs to the round, not the person."""
     membership = GroupMembership.objects.filter(group=group, participant=participant).first()
     if membership is None:
-        raise RuleError("not_found", "this person is not in the group")
-    for old in GroupMembership.objects.filter(group=group, is_rapporteur=True).exclude(pk=membership.pk):
-        old.is_rapporteur = False
-        old.save(update_fields=["is_rapporteur"])
-        Participant.objects.filter(pk=old.participant_id, role=Role.RAPPORTEUR).update(role=Role.PARTICIPANT)
+        raise DomainError("not_found", "this person is not in the group")
+    olds = GroupMembership.objects.filter(group=group, is_rapporteur=True).exclude(pk=membership.pk)
+    previous = list(olds.values_list("participant_id", flat=True))
+    olds.update(is_rapporteur=False)
     membership.is_rapporteur = True
     membership.save(update_fields=["is_rapporteur"])
-    if participant.role == Role.PARTICIPANT:
-        participant.role = Role.RAPPORTEUR
-        participant.save(update_fields=["role"])
     frame = {"type": "rapporteur", "group": group.pk, "participant": participant.pk, "name": participant.display_name}
-    publish(f"group.{group.pk}", frame)
-    publish(f"participant.{participant.pk}", {"type": "moved", "participant": participant.pk,
-                                              "group": selectors.group_frame(group, is_rapporteur=True)})
-    publish(f"facilitators.{group.round.session_id}", frame)
+    # The old and the new rapporteur's sockets re-read their rights (live.consumers).
+    streams = [group_stream(group.pk), participant_stream(participant.pk)]
+    streams += [participant_stream(pid) for pid in previous]
+    emit(session_id=group.round.session_id, frame=frame, audience=streams)
 
 
 SIGNALS = ("done", "help", "clear")
@@ -423,7 +409,7 @@ def signal_group(*, group: BreakoutGroup, signal: str, by: str) -> BreakoutGroup
     """"We're done" / "we need help" (or clear), seen at once on the console and by the
     group itself."""
     if signal not in SIGNALS:
-        raise RuleError("invalid", "unknown signal")
+        raise DomainError("invalid", "unknown signal")
     now = timezone.now()
     if signal == "done":
         group.done_at = now
@@ -435,78 +421,5 @@ def signal_group(*, group: BreakoutGroup, signal: str, by: str) -> BreakoutGroup
     group.save(update_fields=["done_at", "help_requested_at"])
     frame = {"type": "signal", "group": group.pk, "name": group.name, "signal": signal, "by": by,
              "at": now.isoformat()}
-    publish(f"facilitators.{group.round.session_id}", frame)
-    publish(f"group.{group.pk}", frame)
+    emit(session_id=group.round.session_id, frame=frame, audience=[group_stream(group.pk)])
     return group
-
-
-# --- presence -----------------------------------------------------------------------------
-#
-# Presence must stay cheap at 1,000 sockets. Each socket open/close does one cache incr
-# (Redis in production, so every server process counts into the same key) and, on a 0<->1
-# transition, one UPDATE of Attendance.last_seen_at. The transitions are collected per
-# process and sent to the facilitators' stream only, at most once per PRESENCE_WINDOW per
-# session: 1,000 joins produce a handful of frames to a handful of sockets.
-
-PRESENCE_WINDOW = 1.0  # seconds
-PRESENCE_TTL = 60 * 60 * 12  # a crashed process's counts fade out after a day's session
-_presence_lock = threading.Lock()
-_presence_pending: dict[int, dict[int, dict[str, Any]]] = {}
-
-
-def _incr(key: str, delta: int) -> int:
-    cache.add(key, 0, timeout=PRESENCE_TTL)
-    try:
-        value = cache.incr(key, delta)
-    except ValueError:  # expired between add and incr
-        cache.set(key, max(delta, 0), timeout=PRESENCE_TTL)
-        value = max(delta, 0)
-    if value < 0:
-        cache.set(key, 0, timeout=PRESENCE_TTL)
-        value = 0
-    return value
-
-
-def presence_changed(*, session_id: int, participant: Participant, delta: int) -> bool:
-    """Count one socket more (+1) or less (-1) for a participant; returns whether they
-    went online or offline. Transitions update last_seen_at and are queued for the
-    coalesced facilitators' frame."""
-    count = _incr(selectors.presence_key(session_id, participant.pk), delta)
-    went = (delta > 0 and count == delta) or (delta < 0 and count == 0)
-    if not went:
-        return False
-    Attendance.objects.filter(session_id=session_id, participant=participant).update(last_seen_at=timezone.now())
-    entry = {"participant": participant.pk, "online": delta > 0, "name": participant.display_name,
-             "country": participant.country, "stakeholder": participant.stakeholder}
-    with _presence_lock:
-        first = session_id not in _presence_pending
-        _presence_pending.setdefault(session_id, {})[participant.pk] = entry
-    if first:
-        _schedule_presence_flush(session_id)
-    return True
-
-
-def _schedule_presence_flush(session_id: int) -> None:
-    # Called from the consumer's worker thread: arm a timer on the server's event loop.
-    loop = getattr(SyncToAsync.threadlocal, "main_event_loop", None)
-    if loop is not None and loop.is_running():
-        loop.call_soon_threadsafe(loop.call_later, PRESENCE_WINDOW, _flush_on_loop, session_id)
-    else:  # a plain synchronous caller (a management command, a test): send now
-        frame = _take_presence_frame(session_id)
-        if frame is not None:
-            publish(f"facilitators.{session_id}", frame)
-
-
-def _take_presence_frame(session_id: int) -> dict[str, Any] | None:
-    with _presence_lock:
-        changes = _presence_pending.pop(session_id, None)
-    if not changes:
-        return None
-    return {"type": "presence", "changes": sorted(changes.values(), key=lambda c: c["participant"])}
-
-
-def _flush_on_loop(session_id: int) -> None:
-    frame = _take_presence_frame(session_id)
-    if frame is not None:
-        # No transaction to wait for: the cache and last_seen_at were written already.
-        asyncio.get_running_loop().create_task(asend_encoded(f"facilitators.{session_id}", encode(frame)))

@@ -18,8 +18,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+# The console's views are entry points: they call the live edge's spanning services and
+# read presence from it (the data app's own services and models never do).
+from live import presence
+from live import services as live_services
 from participants.identity import actor_for, is_facilitator_user
 from participants.models import Attendance, Country, Stakeholder
+from realtime.errors import DomainError
 
 from . import selectors, services
 from .forms import AgendaItemForm, GroupForm, JoinLinkForm, RoundForm, SessionForm, WorkshopForm
@@ -86,8 +91,8 @@ def session_edit(request: HttpRequest, slug: str, uuid=None) -> HttpResponse:
     form = SessionForm(request.POST or None, workshop=workshop, instance=session)
     if request.method == "POST" and form.is_valid():
         try:
-            session = services.save_session(workshop=workshop, session=session, fields=form.cleaned_data)
-        except services.RuleError as exc:
+            session = live_services.save_session(workshop=workshop, session=session, fields=form.cleaned_data)
+        except DomainError as exc:
             form.add_error(None, exc.message)
         else:
             messages.success(request, _("Session saved."))
@@ -179,7 +184,8 @@ def _console_context(request: HttpRequest, session: Session) -> dict:
         link = None
     return {
         "session": session, "workshop": session.workshop, "items": selectors.agenda_of(session),
-        "roster": selectors.roster(session), "link": link, "link_url": join_url(request, link) if link else "",
+        "roster": selectors.roster(session, online=presence.online_ids(session.pk)), "link": link,
+        "link_url": join_url(request, link) if link else "",
         "round_form": RoundForm(session=session),
     }
 
@@ -196,7 +202,7 @@ def console_panel(request: HttpRequest, uuid) -> HttpResponse:
     facilitators' stream says something changed (few facilitators, so HTML is fine)."""
     session = access_session(uuid)
     return render(request, "workshops/_console_panel.html",
-                  {"session": session, "roster": selectors.roster(session)})
+                  {"session": session, "roster": selectors.roster(session, online=presence.online_ids(session.pk))})
 
 
 @require_POST

@@ -9,6 +9,7 @@ import json
 import pytest
 from django.test import Client
 
+from mapping import services
 from mapping.models import Board
 from participants.identity import remember_participant
 from tests.mapping import factories as f
@@ -37,8 +38,9 @@ def test_the_workshops_list_and_a_workshops_page_link_to_its_reports():
     assert f'href="/reports/w/{sess.workshop_id}/"' in client.get(f"/w/{sess.workshop.slug}/").content.decode()
 
 
-def test_the_console_link_opens_the_plenary_board_made_for_it():
+def test_the_console_link_opens_the_sessions_plenary_board():
     sess = f.session()
+    services.ensure_plenary_board(session=sess)  # as live.services.save_session does
     client = _facilitator_client()
     response = client.get(f"/boards/plenary/{sess.uuid}/", follow=True)
     board = Board.objects.get(session=sess)

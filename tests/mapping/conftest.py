@@ -4,11 +4,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from django.utils import timezone
 
 from mapping import services
 from mapping.models import Board, Category
 from participants.models import Participant
-from workshops.models import BreakoutGroup, Session
+from workshops.models import BreakoutGroup, BreakoutRound, Session
 
 from . import factories as f
 
@@ -48,7 +49,10 @@ def build_world() -> World:
     p2 = f.participant(ws, "Bakyt", country="KG", stakeholder="school_manager")
     observer = f.participant(ws, "Olga", role="observer")
     fac_user = f.facilitator_user()
-    _, (group, other_group) = f.breakout(sess, ["Group A", "Group B"], open_groups=False)
+    rnd, (group, other_group) = f.breakout(sess, ["Group A", "Group B"], open_groups=False)
+    # The round ran and was recalled: it is the session's current round, whose rapporteurs
+    # report back in plenary.
+    BreakoutRound.objects.filter(pk=rnd.pk).update(opened_at=timezone.now(), closed_at=timezone.now())
     f.member(group, p1, rapporteur=True)
     f.member(group, p2)
     group_board = services.create_board(session=sess, group=group, template=Board.Template.CONCEPT_MAP)
@@ -83,7 +87,7 @@ def world(transactional_db) -> World:
 
 @pytest.fixture
 def fast_ticks(settings):
-    settings.BOARD_PRESENCE_INTERVAL = 0.1
+    settings.LIVE_TICK = 0.1
     settings.BOARD_HEADS_INTERVAL = 0.2
 
 

@@ -10,6 +10,7 @@ from django.contrib.auth.models import Group
 from django.test import Client
 from django.utils import timezone
 
+from mapping import services
 from participants.identity import Actor, remember_participant
 from participants.models import Attendance, Participant
 from workshops.models import BreakoutGroup, BreakoutRound, GroupMembership, Session, Workshop
@@ -64,7 +65,9 @@ def breakout(sess: Session, names: list[str], *, open_groups: bool = True) -> tu
     rnd = BreakoutRound.objects.create(session=sess, opened_at=timezone.now() if open_groups else None)
     groups = [BreakoutGroup.objects.create(round=rnd, order=i, name=name) for i, name in enumerate(names, 1)]
     if open_groups:
+        # As live.services.open_round: an opened round's groups have their boards.
         Session.objects.filter(pk=sess.pk).update(groups_open=True)
+        services.ensure_group_boards(round=rnd)
     return rnd, groups
 
 

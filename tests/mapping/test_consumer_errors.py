@@ -10,7 +10,8 @@ from channels.db import database_sync_to_async
 
 from mapping import services
 from mapping.models import Board, BoardEvent, Note
-from realtime.protocol import ERROR_CODES, MAX_FRAME_CHARS
+from realtime.errors import ERROR_CODES
+from realtime.protocol import MAX_FRAME_CHARS
 
 from .conftest import World
 from .wsclient import connect
@@ -242,7 +243,8 @@ async def test_anonymous_board_never_shows_a_name_in_events_snapshots_or_presenc
         for name in ("Aigerim", "Bakyt"):
             assert name not in text
         assert frames[1]["data"]["note"]["author"] == {}
-        assert frames[-1] == {"type": "presence", "board": board, "count": 1, "people": []}
+        assert frames[-1] == {"type": "presence", "session": world.session.pk, "board": board, "count": 1,
+                              "people": []}
     finally:
         await ws.close()
 

@@ -28,7 +28,8 @@ def test_board_demo_fills_both_sessions_and_is_idempotent():
         (1, demo.CONCEPT_MAP, "concept_map", False), (1, demo.REFLECTION, "reflection", False),
         (2, demo.PROPOSALS, "proposals", False), (2, demo.CONCEPT_MAP, "concept_map", True),
         (2, demo.REFLECTION, "reflection", True),
-    ]
+    ] + [(1, f"Group {i}", "concept_map", False) for i in (1, 2, 3)] + [
+        (1, f"Group {i}", "reflection", False) for i in (1, 2, 3)]
     proposals = boards[2]
     cards = list(Note.objects.filter(board=proposals, parent__isnull=True).order_by("id").values_list("text",
                                                                                                        flat=True))
@@ -112,9 +113,11 @@ def test_board_page_query_count_does_not_grow_with_notes(n, django_assert_num_qu
     for i in range(n):
         services.apply_op(board=board, actor=f.actor(person), op="note.add", op_id=f"q{i}", data={"text": str(i)})
     client = _client_for(person)
-    with django_assert_num_queries(4):  # + the check that the session has its boards
+    # Reads make nothing: no "does the session have its boards" check any more; access
+    # to a plenary board checks the person attends its session (one query each).
+    with django_assert_num_queries(4):
         assert client.get(f"/boards/{board.pk}/").status_code == 200
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(12):
         assert client.get(f"/boards/{board.pk}/snapshot/").status_code == 200
 
 

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mapping.protocol import OPS
-from realtime.protocol import ERROR_CODES
+from realtime.errors import ERROR_CODES
 
 from .conftest import build_world
 from .wsclient import connect

@@ -7,9 +7,10 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from mapping import live, selectors, services
+from live import boards as live_boards
+from live.connection import read_connection
+from mapping import selectors, services
 from mapping.models import Board, Link, Note, Vote
-from workshops.live import _connection
 
 from . import factories as f
 
@@ -167,7 +168,7 @@ def test_boards_for_offers_the_group_board_while_groups_run_else_plenary_plus_in
     sess.refresh_from_db()
 
     def offered(actor):
-        return [(b["id"], b["kind"]) for b in live.boards_for(_connection(actor, sess))]
+        return [(b["id"], b["kind"]) for b in read_connection(actor, sess.pk).welcome["boards"]]
 
     assert offered(f.actor(p)) == [(plenary.pk, "plenary"), (input_board.pk, "input")]
     rnd.opened_at = sess.starts_at
@@ -207,6 +208,6 @@ def test_heads_for_many_boards_take_one_query():
     boards = [services.create_board(session=sess, template="blank") for _ in range(3)]
     services.apply_op(board=boards[1], actor=None, op="note.add", op_id="", data={"text": "x"})
     with CaptureQueriesContext(connection) as queries:
-        heads = live.heads([b.pk for b in boards])
+        heads = live_boards.heads([b.pk for b in boards])
     assert heads == {str(boards[0].pk): 0, str(boards[1].pk): 1, str(boards[2].pk): 0}
     assert len(queries) == 1

@@ -11,6 +11,7 @@ from typing import Any
 from channels.testing import WebsocketCommunicator
 
 from config.asgi import application
+from live.frames import problems
 
 ORIGIN = (b"origin", b"http://127.0.0.1:8000")
 _ids = itertools.count(1)
@@ -28,7 +29,10 @@ class WS:
         await self.comm.send_input({"type": "websocket.receive", "text": text})
 
     async def _read(self, timeout: float) -> dict[str, Any]:
-        return json.loads(await self.comm.receive_from(timeout=timeout))
+        frame = json.loads(await self.comm.receive_from(timeout=timeout))
+        # Every frame any socket test receives has its documented shape (live/frames.py).
+        assert problems(frame) == [], frame
+        return frame
 
     async def take(self, pred, timeout: float = 3.0) -> dict[str, Any]:
         """The first frame (buffered or new) for which pred is true; others stay buffered."""

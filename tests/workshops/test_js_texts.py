@@ -10,7 +10,7 @@ import subprocess
 import pytest
 from django.conf import settings
 
-from realtime.protocol import ERROR_CODES
+from realtime.errors import ERROR_CODES
 
 JS = settings.BASE_DIR / "static" / "js"
 OUR_MODULES = ["errors.js", "session.js", "room.js", "console.js", "join.js", "tz.js"]

@@ -133,7 +133,7 @@ def test_the_workshop_page_takes_the_same_queries_for_1_and_3_sessions(fac, coun
 
 
 # Session + auth + facilitator check, then the page's own reads.
-QUERIES = {"list": 5, "panel": 9, "detail": 6}
+QUERIES = {"list": 5, "panel": 10, "detail": 6}  # panel: + who is online (live.presence)
 
 
 def test_the_demo_shows_rounds_groups_rapporteurs_and_people_attending_both_sessions_and_is_idempotent():

@@ -1,0 +1,8 @@
+from django.urls import path, re_path
+
+from .consumers import LiveConsumer, RefuseConsumer
+
+websocket_urlpatterns = [
+    path("ws/sessions/<uuid:session_uuid>/", LiveConsumer.as_asgi()),
+    re_path(r"", RefuseConsumer.as_asgi()),
+]
