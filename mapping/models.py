@@ -109,6 +109,13 @@ class Note(models.Model):
 
     class Meta:
         ordering = ["board", "id"]
+        constraints = [
+            # A board holds at most one live copy of a note: pulling it again returns that copy.
+            models.UniqueConstraint(
+                fields=["board", "source_note"], name="uniq_live_copy_per_board",
+                condition=models.Q(source_note__isnull=False, deleted_at__isnull=True),
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.text[:60]

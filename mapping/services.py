@@ -228,6 +228,9 @@ class Outcome:
     data: dict[str, Any]
     result: dict[str, Any] = field(default_factory=dict)
     private_to: int | None = None  # participant id: only they and moderators see it
+    # Set when older events no longer replay to the board as it is (author mode changed,
+    # input board synced): clients behind this event catch up from a snapshot.
+    mode_changed: bool = False
 
 
 Handler = Callable[[Ctx, dict[str, Any]], Outcome]
@@ -260,13 +263,63 @@ def ack_frame(event: BoardEvent) -> dict[str, Any]:
     return {"type": "ack", "op_id": event.op_id, "board": event.board_id, "seq": event.seq, **event.result}
 
 
+def _also_locked(op: str, clean: dict[str, Any], board_id: int) -> list[int]:
+    """Other boards an op writes to besides its own: a pull appends `note.pulled` to its
+    source board."""
+    if op == "note.pull" and clean["source_board"] != board_id:
+        return [clean["source_board"]]
+    return []
+
+
+def _lock_boards(board_id: int, others: list[int]) -> Board | None:
+    """Lock the op's board row (returned, with its session, and `carried`: does any input
+    board follow it?) and the other boards it writes to, all in id order, so two ops
+    locking the same two boards never wait on each other crosswise (no deadlock)."""
+    locked = None
+    for pk in sorted({board_id, *others}):
+        if pk == board_id:
+            # Lock only the board row (of=self), not the joined session.
+            locked = Board.objects.select_for_update(of=("self",)).select_related("session").annotate(
+                carried=Exists(Board.objects.filter(source_board=OuterRef("pk")))
+            ).filter(pk=pk).first()
+        else:
+            Board.objects.select_for_update().filter(pk=pk).values_list("pk", flat=True).first()
+    return locked
+
+
+def _append_event(board: Board, op: str, outcome: Outcome, *, op_id: str = "", participant_id: int | None = None,
+                  user_id: int | None = None) -> BoardEvent:
+    """Append `op`'s event with `board`'s next seq and publish it after commit. The caller
+    holds the board row's lock and `board.head_seq` is current."""
+    board.head_seq += 1
+    fields = {"head_seq": board.head_seq}
+    if outcome.mode_changed:
+        board.mode_changed_seq = fields["mode_changed_seq"] = board.head_seq
+    Board.objects.filter(pk=board.pk).update(**fields)
+    event = BoardEvent.objects.create(
+        board=board, seq=board.head_seq, op=op, data=outcome.data, op_id=op_id or "",
+        actor_participant_id=participant_id, actor_user_id=user_id, result=outcome.result,
+        private_to_id=outcome.private_to,
+    )
+    frame = event_frame(event)
+    if outcome.private_to is None:
+        publish(board_stream(board.pk), frame)
+    else:
+        publish(board_stream(board.pk), placeholder_frame(event))
+        publish(moderator_stream(board.pk), frame)
+        publish(f"participant.{outcome.private_to}", frame)
+    return event
+
+
 def apply_op(*, board: Board | int, actor: Actor | None, op: str, op_id: str, data: dict[str, Any]) -> dict[str, Any]:
     """Validate, authorise and apply one op; returns the ack frame.
 
-    `actor` None is the system (demo loader, carry-forward): allowed everything, even on a
-    read-only input board. Raises ProtocolError (nothing applied) for bad data, a board
-    or note the actor may not see, a role or board state that forbids the op. A resent
-    `op_id` (same board, same actor) returns the original ack without applying again.
+    `actor` None is the system (demo loader, input-board sync): allowed everything, even
+    on a read-only input board, and alone allowed the system ops (protocol.SYSTEM_OPS;
+    anyone else gets "forbidden"). Raises ProtocolError (nothing applied) for bad data, a
+    board or note the actor may not see, a role or board state that forbids the op. A
+    resent `op_id` (same board, same actor) returns the original ack without applying
+    again.
     """
     if op not in HANDLERS:
         raise ProtocolError("unknown_op", f"unknown op {op!r}")
@@ -275,11 +328,12 @@ def apply_op(*, board: Board | int, actor: Actor | None, op: str, op_id: str, da
     participant_id = actor.participant_id if actor else None
     user_id = actor.user_id if actor else None
     with transaction.atomic():
-        # Lock only the board row (of=self), not the joined session.
-        locked = Board.objects.select_for_update(of=("self",)).select_related("session").filter(pk=board_id).first()
+        locked = _lock_boards(board_id, _also_locked(op, clean, board_id))
         if locked is None:
             raise ProtocolError("not_found", "no such board")
         access = selectors.board_access(locked, actor)
+        if op in protocol.SYSTEM_OPS and not access.system:
+            raise ProtocolError("forbidden", "only the system applies this op")
         if op_id:
             prior = BoardEvent.objects.filter(
                 board=locked, op_id=op_id, actor_participant_id=participant_id, actor_user_id=user_id
@@ -292,24 +346,7 @@ def apply_op(*, board: Board | int, actor: Actor | None, op: str, op_id: str, da
             if locked.locked and op not in WHILE_LOCKED:
                 raise ProtocolError("locked", "the board is locked")
         outcome = HANDLERS[op](Ctx(board=locked, access=access, actor=actor, op_id=op_id), clean)
-        locked.head_seq += 1
-        fields = ["head_seq"]
-        if op == "board.settings" and "author_mode" in outcome.data:
-            locked.mode_changed_seq = locked.head_seq
-            fields.append("mode_changed_seq")
-        Board.objects.filter(pk=locked.pk).update(**{f: getattr(locked, f) for f in fields})
-        event = BoardEvent.objects.create(
-            board=locked, seq=locked.head_seq, op=op, data=outcome.data, op_id=op_id or "",
-            actor_participant_id=participant_id, actor_user_id=user_id, result=outcome.result,
-            private_to_id=outcome.private_to,
-        )
-        frame = event_frame(event)
-        if outcome.private_to is None:
-            publish(board_stream(locked.pk), frame)
-        else:
-            publish(board_stream(locked.pk), placeholder_frame(event))
-            publish(moderator_stream(locked.pk), frame)
-            publish(f"participant.{outcome.private_to}", frame)
+        event = _append_event(locked, op, outcome, op_id=op_id, participant_id=participant_id, user_id=user_id)
         return ack_frame(event)
 
 
@@ -452,7 +489,8 @@ def _note_merge(ctx: Ctx, d: dict[str, Any]) -> Outcome:
     other.save(update_fields=["deleted_at"])
     into.refresh_from_db()
     data = {
-        "into": selectors.note_dict(into, ctx.board.author_mode, votes=_votes(into)),
+        "into": selectors.note_dict(into, ctx.board.author_mode, votes=_votes(into),
+                                    pulled=selectors.pulled_into([into.pk]).get(into.pk)),
         "from": other.pk, "links": kept, "removed_links": removed, "comments": comments, "children": children,
     }
     return Outcome(data)
@@ -668,7 +706,7 @@ def _board_settings(ctx: Ctx, d: dict[str, Any]) -> Outcome:
         title=board.title, vote_budget=board.vote_budget, private_until_reveal=board.private_until_reveal,
         revealed_at=board.revealed_at, author_mode=board.author_mode,
     )
-    return Outcome(data)
+    return Outcome(data, mode_changed="author_mode" in data)
 
 
 @handler("category.add")
@@ -733,7 +771,22 @@ def _provenance(source: Board, note: Note) -> dict[str, Any]:
 @handler("note.pull")
 def _note_pull(ctx: Ctx, d: dict[str, Any]) -> Outcome:
     """Copy notes (or a whole cluster, with its name) from a group board or an input
-    board into this board, with the links among them and their provenance."""
+    board into this board, with the links among them and their provenance.
+
+    Idempotent per source note and target board: a note that already has a live copy
+    here is not copied again; its copy is answered instead (a deleted copy does not
+    count, the note may be pulled again). The ack's `ids` are the copies in the order
+    asked, existing ones included, `existing` those that were there already. The event
+    always comes (seq moves on even when nothing new was copied): `notes`, `links` and
+    `cluster` are what it made (`notes` empty and `cluster` null when nothing was new),
+    `existing` the ids of the copies already there. A cluster pulled again puts its new
+    notes into the cluster its earlier copies are in (same name), else into a new one.
+    A link is copied when one of its ends is a new copy and the two copies have no link
+    yet (so a link someone removed between earlier copies does not come back).
+
+    When something was copied, the source board gets a system event `note.pulled`
+    {"notes": {source note id: [ids of the boards holding a copy]}} in the same
+    transaction (apply_op locked both boards, in id order)."""
     target = ctx.board
     source = Board.objects.select_related("session", "group").filter(pk=d["source_board"]).first()
     if source is None or source.pk == target.pk or source.session.workshop_id != target.session.workshop_id:
@@ -768,29 +821,69 @@ def _note_pull(ctx: Ctx, d: dict[str, Any]) -> Outcome:
         if missing:
             raise ProtocolError("not_found", "no such note", fields={"notes": f"not found: {missing[:10]}"})
         notes = [found[i] for i in d["notes"]]
+    existing: dict[int, Note] = {}
+    for copy in Note.objects.filter(board=target, source_note__in=[n.pk for n in notes],
+                                    deleted_at__isnull=True).order_by("id"):
+        existing.setdefault(copy.source_note_id, copy)
+    fresh = [n for n in notes if n.pk not in existing]
     category = _category(ctx, d.get("category"))
+    new_cluster = None
+    if cluster is not None and fresh:
+        earlier = {c.cluster_id for c in existing.values() if c.cluster_id is not None}
+        new_cluster = (
+            Cluster.objects.filter(pk__in=earlier, board=target, name=cluster.name).order_by("id").first()
+            if earlier else None
+        ) or Cluster.objects.create(board=target, name=cluster.name)
     by_name = {c.name: c for c in Category.objects.filter(board=target)}
     source_names = dict(Category.objects.filter(board=source).values_list("id", "name"))
-    new_cluster = Cluster.objects.create(board=target, name=cluster.name) if cluster else None
     copies: dict[int, Note] = {}
-    for note in notes:
+    for note in fresh:
         cat = category or by_name.get(source_names.get(note.category_id))
         copies[note.pk] = Note.objects.create(
             board=target, category=cat, cluster=new_cluster, text=note.text, colour=note.colour, x=note.x, y=note.y,
             provenance=_provenance(source, note), source_note=note,
         )
-    links = [
-        Link.objects.create(board=target, source=copies[link.source_id], target=copies[link.target_id],
-                            label=link.label)
-        for link in Link.objects.filter(board=source, source_id__in=copies, target_id__in=copies).order_by("id")
-    ]
+    links = []
+    if copies:
+        every = {**{k: c.pk for k, c in existing.items()}, **{k: c.pk for k, c in copies.items()}}
+        linked = {frozenset(pair) for pair in Link.objects.filter(
+            board=target, source_id__in=every.values(), target_id__in=every.values()
+        ).values_list("source_id", "target_id")}
+        for link in Link.objects.filter(board=source, source_id__in=every, target_id__in=every).order_by("id"):
+            pair = frozenset((every[link.source_id], every[link.target_id]))
+            if len(pair) == 2 and pair not in linked and (link.source_id in copies or link.target_id in copies):
+                linked.add(pair)
+                links.append(Link.objects.create(board=target, source_id=every[link.source_id],
+                                                 target_id=every[link.target_id], label=link.label))
     mode = target.author_mode
     data = {
         "notes": [selectors.note_dict(n, mode) for n in copies.values()],
         "links": [selectors.link_dict(link) for link in links],
         "cluster": selectors.cluster_dict(new_cluster) if new_cluster else None,
+        "existing": [existing[n.pk].pk for n in notes if n.pk in existing],
     }
-    return Outcome(data, {"ids": [n.pk for n in copies.values()]})
+    if copies:
+        _append_event(source, "note.pulled", _pulled_outcome(list(copies)))
+    ids = [(existing.get(n.pk) or copies[n.pk]).pk for n in notes]
+    return Outcome(data, {"ids": ids, "existing": data["existing"]})
+
+
+def _pulled_outcome(note_ids: list[int]) -> Outcome:
+    """`note.pulled`: where each note has live copies now (keys are strings, as JSON
+    keeps them, so the live event equals the replayed one)."""
+    pulled = selectors.pulled_into(note_ids)
+    return Outcome({"notes": {str(pk): pulled.get(pk, []) for pk in note_ids}})
+
+
+@handler("note.pulled")
+def _note_pulled(ctx: Ctx, d: dict[str, Any]) -> Outcome:
+    """System only. Tell the board's viewers where its notes `notes` are pulled now
+    (the pull handler appends the same event by itself; this op re-announces it)."""
+    found = set(Note.objects.filter(board=ctx.board, pk__in=d["notes"]).values_list("pk", flat=True))
+    missing = [i for i in d["notes"] if i not in found]
+    if missing:
+        raise ProtocolError("not_found", "no such note", fields={"notes": f"not found: {missing[:10]}"})
+    return _pulled_outcome(d["notes"])
 
 
 # -- Presence ----------------------------------------------------------------------------

@@ -199,7 +199,7 @@ def test_snapshot_query_count_does_not_grow_with_notes(n):
     with CaptureQueriesContext(connection) as queries:
         snap = selectors.snapshot(board, access)
     assert len(snap["notes"]) == n
-    assert len(queries) == 7
+    assert len(queries) == 8
 
 
 def test_heads_for_many_boards_take_one_query():
