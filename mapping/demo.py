@@ -134,5 +134,5 @@ def load_board_demo(workshop: Workshop) -> list[Board]:
             op(proposals, who, "vote.add", f"pr-vote-{i}", {"note": cards[card]})
         boards.append(proposals)
         if second.builds_on_id:
-            boards.extend(services.carry_forward(session=second))
+            boards.extend(s.board for s in services.sync_input_boards(session=second))
     return boards

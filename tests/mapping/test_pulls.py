@@ -128,6 +128,17 @@ def test_pulled_field_in_snapshot():
     assert {n["id"]: n["pulled"] for n in snap["notes"]} == {a: [plenary.pk, other.pk], b: [], c: []}
 
 
+def test_copies_on_input_boards_do_not_count_as_pulled():
+    first = f.session()
+    plenary = services.create_board(session=first, template="blank")
+    note = services.apply_op(board=plenary, actor=None, op="note.add", op_id="", data={"text": "x"})["id"]
+    second = f.session(first.workshop, builds_on=first)
+    services.sync_input_boards(session=second)
+    board = Board.objects.select_related("session").get(pk=plenary.pk)
+    [shown] = selectors.snapshot(board, selectors.board_access(board, None))["notes"]
+    assert (shown["id"], shown["pulled"]) == (note, [])
+
+
 @pytest.mark.parametrize("n", [1, 3])
 def test_snapshot_query_count_with_pulled_notes_does_not_grow(n):
     sess = f.session()
@@ -148,7 +159,7 @@ def test_snapshot_query_count_with_pulled_notes_does_not_grow(n):
     assert len(queries) == 9  # a group board: + is this member its rapporteur
 
 
-@pytest.mark.parametrize("op", ["note.pulled"])
+@pytest.mark.parametrize("op", ["note.pulled", "board.sync"])
 def test_system_ops_are_refused_to_everyone_else(op):
     source, plenary, (a, _, _), _ = _group_and_plenary()
     data = {"notes": [a]} if op == "note.pulled" else {}
