@@ -28,7 +28,7 @@ def save_session(*, workshop: Workshop, session: Session | None, fields: Mapping
     if created:
         boards.ensure_plenary_board(session=session)
     if session.builds_on_id is not None:
-        boards.carry_forward(session=session)
+        boards.sync_input_boards(session=session)
     return session
 
 

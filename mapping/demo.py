@@ -134,7 +134,7 @@ def load_board_demo(workshop: Workshop) -> list[Board]:
             op(proposals, who, "vote.add", f"pr-vote-{i}", {"note": cards[card]})
         boards.append(proposals)
         if second.builds_on_id:
-            boards.extend(services.carry_forward(session=second))
+            boards.extend(s.board for s in services.sync_input_boards(session=second))
     # The demo's rounds were opened through workshops.services alone (workshops does not
     # import mapping); their groups' boards are made here, as live.services.open_round does.
     for round_ in BreakoutRound.objects.filter(session__in=sessions, opened_at__isnull=False).order_by("id"):

@@ -74,6 +74,8 @@ class Category(models.Model):
 class Cluster(models.Model):
     board = models.ForeignKey(Board, on_delete=models.CASCADE, related_name="clusters")
     name = models.CharField(_("name"), max_length=120)
+    # On a read-only input board: the cluster of the source board this one mirrors.
+    source_cluster = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:
@@ -109,6 +111,13 @@ class Note(models.Model):
 
     class Meta:
         ordering = ["board", "id"]
+        constraints = [
+            # A board holds at most one live copy of a note: pulling it again returns that copy.
+            models.UniqueConstraint(
+                fields=["board", "source_note"], name="uniq_live_copy_per_board",
+                condition=models.Q(source_note__isnull=False, deleted_at__isnull=True),
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.text[:60]
@@ -134,6 +143,8 @@ class Comment(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     text = models.CharField(max_length=1000)
+    # On a read-only input board: the comment of the source board this one mirrors.
+    source_comment = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -66,12 +66,18 @@ SCHEMAS: dict[str, dict[str, F]] = {
     "category.add": {"name": _text(120), "colour": F("colour", required=False)},
     "category.rename": {"id": ID, "name": _text(120, required=False), "colour": F("colour", required=False)},
     "category.delete": {"id": ID},
+    # System-only ops (SYSTEM_OPS): the services append them, clients may not send them.
+    "note.pulled": {"notes": F("ids")},
+    "board.sync": {},
 }
 
-OPS = frozenset(SCHEMAS)
-#: Ops only the system (carry-forward, the demo loader) applies; clients may not send them.
-SYSTEM_OPS: frozenset[str] = frozenset()
-CLIENT_OPS = OPS - SYSTEM_OPS
+#: Ops only the system (actor None) may apply: apply_op refuses anyone else with
+#: "forbidden". `note.pulled` tells a source board's viewers where its notes were
+#: pulled; `board.sync` brings a read-only input board up to date with its source.
+SYSTEM_OPS = frozenset({"note.pulled", "board.sync"})
+#: Ops a client may send over the socket or the HTTP op endpoint.
+OPS = frozenset(SCHEMAS) - SYSTEM_OPS
+CLIENT_OPS = OPS
 
 
 class NoteAdd(TypedDict):

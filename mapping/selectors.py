@@ -125,7 +125,9 @@ def provenance_view(mode: str, provenance: dict[str, Any]) -> dict[str, Any]:
     return provenance
 
 
-def note_dict(note: Note, mode: str, *, votes: int = 0) -> dict[str, Any]:
+def note_dict(note: Note, mode: str, *, votes: int = 0, pulled: list[int] | None = None) -> dict[str, Any]:
+    """A note on the wire. `pulled`: the boards (other than read-only input boards) that
+    hold a live copy of it, by id (see pulled_into)."""
     return {
         "id": note.pk,
         "text": note.text,
@@ -139,9 +141,24 @@ def note_dict(note: Note, mode: str, *, votes: int = 0) -> dict[str, Any]:
         "private": note.private,
         "provenance": provenance_view(mode, note.provenance),
         "votes": votes,
+        "pulled": pulled or [],
         "created_at": note.created_at.isoformat(),
         "updated_at": note.updated_at.isoformat(),
     }
+
+
+def pulled_into(notes) -> dict[int, list[int]]:
+    """note id -> sorted ids of the boards holding a live copy of it (pulled there), read-only
+    input boards left out (their copies are carried forward, not pulled). One query;
+    `notes` is a queryset or a list of ids. Notes pulled nowhere are absent."""
+    rows = (
+        Note.objects.filter(source_note__in=notes, deleted_at__isnull=True, board__read_only_input=False)
+        .values_list("source_note_id", "board_id").distinct()
+    )
+    pulled: dict[int, set[int]] = {}
+    for note_id, board_id in rows:
+        pulled.setdefault(note_id, set()).add(board_id)
+    return {note_id: sorted(boards) for note_id, boards in pulled.items()}
 
 
 def link_dict(link: Link) -> dict[str, Any]:
@@ -236,6 +253,7 @@ def snapshot(board: Board, access: Access) -> dict[str, Any]:
         .order_by("id")
     )
     ids = {n.pk for n in notes}
+    pulled = pulled_into(Note.objects.filter(board=board).values("pk"))
     links = [
         link_dict(link)
         for link in Link.objects.filter(board=board).order_by("id")
@@ -255,7 +273,7 @@ def snapshot(board: Board, access: Access) -> dict[str, Any]:
         "info": board_dict(board),
         "categories": [category_dict(c) for c in Category.objects.filter(board=board).order_by("order", "id")],
         "clusters": [cluster_dict(c) for c in Cluster.objects.filter(board=board).order_by("id")],
-        "notes": [note_dict(n, mode, votes=n.n_votes) for n in notes],
+        "notes": [note_dict(n, mode, votes=n.n_votes, pulled=pulled.get(n.pk)) for n in notes],
         "links": links,
         "comments": comments,
         "me": my_state(board, access),

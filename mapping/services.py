@@ -6,12 +6,13 @@ board's next seq, and publishes the event frame after commit. See docs/protocol.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -23,6 +24,8 @@ from workshops.models import BreakoutRound, Session
 from . import protocol, selectors
 from .models import Board, BoardEvent, Category, Cluster, Comment, Link, Note, Vote
 from .selectors import Access
+
+logger = logging.getLogger(__name__)
 
 # -- Board templates ---------------------------------------------------------------------
 
@@ -136,34 +139,281 @@ def ensure_group_boards(*, round: BreakoutRound, template: str | None = None) ->
     return boards
 
 
-@transaction.atomic
-def carry_forward(*, session: Session) -> list[Board]:
-    """Give `session` its earlier session's plenary boards as read-only input boards
-    (idempotent). The notes are copied by `note.pull` through apply_op, so the input
-    board has its own log and every copied note keeps its provenance."""
-    earlier = session.builds_on
-    if earlier is None:
+# -- Input boards: an earlier session's plenary, carried forward and kept in step -----------
+
+#: The counts of a sync, in the order the console shows them. `clusters` (made, renamed,
+#: dropped) and `settings` (title or author mode followed) complete the six of the brief.
+SYNC_KEYS = ("added", "updated", "removed", "links", "comments", "votes", "clusters", "settings")
+
+
+@dataclass
+class InputSync:
+    """What syncing one input board did (sync_input_boards) or would do
+    (preview_input_sync). `board` is None only in a preview of a board not made yet;
+    `created`: it was made by this sync (or would be, in a preview)."""
+
+    board: Board | None
+    source: Board
+    created: bool = False
+    added: int = 0
+    updated: int = 0
+    removed: int = 0
+    links: int = 0
+    comments: int = 0
+    votes: int = 0
+    clusters: int = 0
+    settings: int = 0
+
+    def counts(self) -> dict[str, int]:
+        return {key: getattr(self, key) for key in SYNC_KEYS}
+
+    @property
+    def changed(self) -> bool:
+        return any(self.counts().values())
+
+
+def _input_sources(session: Session):
+    """The plenary boards of the session `session` builds on: the ones it gets as input."""
+    return Board.objects.filter(session_id=session.builds_on_id, group__isnull=True,
+                                read_only_input=False).select_related("session", "group").order_by("id")
+
+
+def _input_board(session: Session, source: Board) -> Board | None:
+    return Board.objects.filter(session=session, source_board=source, read_only_input=True).order_by("id").first()
+
+
+def sync_input_boards(*, session: Session) -> list[InputSync]:
+    """Give `session` its earlier session's plenary boards as read-only input boards and
+    bring each to match its source as it is now: notes (text, category by name, colour,
+    position, cluster, parent, provenance), clusters, links, comments (author kept) and
+    votes (same voters, so counts match). Private and deleted notes are not mirrored
+    (removed if they were). Each board's changes are one system op `board.sync`
+    through apply_op, its event a summary of counts that clients catch up from by
+    snapshot (mode_changed_seq); nothing to change, no event (apply_op refuses the op
+    as a conflict and writes nothing). Idempotent; creating an input board locks the
+    session row, so concurrent callers make it once."""
+    if session.builds_on_id is None:
         return []
     made = []
-    for source in Board.objects.filter(session=earlier, group__isnull=True, read_only_input=False).order_by("id"):
-        board = Board.objects.filter(session=session, source_board=source, read_only_input=True).first()
-        if board is None:
-            board = create_board(
-                session=session, template=source.template, title=source.title, author_mode=source.author_mode,
-                categories=list(source.categories.order_by("order", "id").values_list("name", "colour")),
-            )
-            board.read_only_input = True
-            board.source_board = source
-            board.save(update_fields=["read_only_input", "source_board"])
-            ids = list(
-                Note.objects.filter(board=source, deleted_at__isnull=True, private=False, parent__isnull=True)
-                .order_by("id").values_list("id", flat=True)
-            )
-            for start in range(0, len(ids), protocol.MAX_IDS):
-                apply_op(board=board, actor=None, op="note.pull", op_id=f"carry-{source.pk}-{start}",
-                         data={"source_board": source.pk, "notes": ids[start:start + protocol.MAX_IDS]})
-        made.append(board)
-    return made
+    with transaction.atomic():
+        Session.objects.select_for_update().filter(pk=session.pk).values_list("pk", flat=True).first()
+        for source in _input_sources(session):
+            board = _input_board(session, source)
+            created = board is None
+            if created:
+                board = create_board(
+                    session=session, template=source.template, title=source.title, author_mode=source.author_mode,
+                    categories=list(source.categories.order_by("order", "id").values_list("name", "colour")),
+                )
+                board.read_only_input = True
+                board.source_board = source
+                board.save(update_fields=["read_only_input", "source_board"])
+            made.append((source, board, created))
+    return [_sync_one(source, board, created) for source, board, created in made]
+
+
+def preview_input_sync(*, session: Session) -> list[InputSync]:
+    """What sync_input_boards would do now, per source board, without writing (the
+    console's "Update from session one: 3 new, 1 changed")."""
+    if session.builds_on_id is None:
+        return []
+    previews = []
+    for source in _input_sources(session):
+        board = _input_board(session, source)
+        previews.append(InputSync(board=board, source=source, created=board is None,
+                                  **_mirror(source, board, write=False)))
+    return previews
+
+
+def sync_carried_from(*, board_id: int) -> list[InputSync]:
+    """Sync every input board carried from board `board_id` (after an op on it)."""
+    source = Board.objects.select_related("session", "group").filter(pk=board_id).first()
+    if source is None:
+        return []
+    return [_sync_one(source, board, False)
+            for board in Board.objects.filter(source_board=source, read_only_input=True).order_by("id")]
+
+
+def _sync_one(source: Board, board: Board, created: bool) -> InputSync:
+    try:
+        ack = apply_op(board=board, actor=None, op="board.sync", op_id="", data={})
+    except DomainError as exc:
+        if exc.code != "conflict":
+            raise
+        return InputSync(board=board, source=source, created=created)  # already up to date
+    board.refresh_from_db()
+    return InputSync(board=board, source=source, created=created, **{k: ack[k] for k in SYNC_KEYS})
+
+
+def _mirror(source: Board, board: Board | None, *, write: bool) -> dict[str, int]:
+    """Compare input board `board` (None: not made yet, so empty) with `source` and
+    count what differs; with `write`, also make `board` match. One function for both so
+    the preview's counts are the applied ones. A constant number of reads, then one
+    write per changed row."""
+    counts = dict.fromkeys(SYNC_KEYS, 0)
+    # Source: live public notes, parents before their support ideas.
+    live = {n.pk: n for n in Note.objects.filter(board=source, deleted_at__isnull=True, private=False)
+            .select_related("author").order_by("id")}
+    live = {pk: n for pk, n in live.items() if n.parent_id is None or n.parent_id in live}
+    ordered = sorted(live.values(), key=lambda n: (n.parent_id is not None, n.pk))
+    src_cat = dict(Category.objects.filter(board=source).values_list("id", "name"))
+    src_cat_rows = {c.name: c for c in Category.objects.filter(board=source).order_by("order", "id")}
+    src_clusters = {c.pk: c for c in Cluster.objects.filter(board=source).order_by("id")}
+    src_links = {}
+    for link in Link.objects.filter(board=source, source_id__in=live, target_id__in=live).order_by("id"):
+        src_links.setdefault((link.source_id, link.target_id), link.label)
+    src_comments = list(Comment.objects.filter(note_id__in=live).order_by("id"))
+    src_votes = {(r["note_id"], r["voter_id"]): r["n"] for r in Vote.objects.filter(note_id__in=live).values(
+        "note_id", "voter_id").annotate(n=Count("id"))}
+    # The input board as it is.
+    copies: dict[int, Note] = {}  # source note id -> its live copy here
+    stale: list[Note] = []
+    clusters: dict[int, Cluster] = {}  # source cluster id -> its mirror here
+    stale_clusters: list[Cluster] = []
+    cats: dict[str, Category] = {}
+    links: list[Link] = []
+    comments: list[Comment] = []
+    votes: dict[tuple[int, int], list[int]] = {}
+    if board is not None:
+        for note in Note.objects.filter(board=board, deleted_at__isnull=True).order_by("id"):
+            if note.source_note_id in live and note.source_note_id not in copies:
+                copies[note.source_note_id] = note
+            else:
+                stale.append(note)
+        for cluster in Cluster.objects.filter(board=board).order_by("id"):
+            if cluster.source_cluster_id in src_clusters and cluster.source_cluster_id not in clusters:
+                clusters[cluster.source_cluster_id] = cluster
+            else:
+                stale_clusters.append(cluster)
+        cats = {c.name: c for c in Category.objects.filter(board=board).order_by("order", "id")}
+        links = list(Link.objects.filter(board=board).order_by("id"))
+        kept = [c.pk for c in copies.values()]
+        comments = list(Comment.objects.filter(note_id__in=kept).order_by("id"))
+        for vote_id, note_id, voter_id in Vote.objects.filter(note_id__in=kept).order_by("id").values_list(
+                "id", "note_id", "voter_id"):
+            votes.setdefault((note_id, voter_id), []).append(vote_id)
+    source_of = {c.pk: s for s, c in copies.items()}  # copy id -> source note id
+    cat_name_of = {c.pk: name for name, c in cats.items()}
+    cluster_src_of = {c.pk: s for s, c in clusters.items()}
+
+    if board is not None and (board.title, board.author_mode) != (source.title, source.author_mode):
+        counts["settings"] = 1
+        if write:
+            board.title, board.author_mode = source.title, source.author_mode
+            Board.objects.filter(pk=board.pk).update(title=board.title, author_mode=board.author_mode)
+
+    counts["clusters"] = len(stale_clusters) + sum(
+        1 for s, c in src_clusters.items() if s not in clusters or clusters[s].name != c.name)
+    if write:
+        for s, c in src_clusters.items():
+            if s not in clusters:
+                clusters[s] = Cluster.objects.create(board=board, name=c.name, source_cluster=c)
+            elif clusters[s].name != c.name:
+                Cluster.objects.filter(pk=clusters[s].pk).update(name=c.name)
+
+    def category_for(name: str | None) -> Category | None:
+        if name is None:
+            return None
+        if name not in cats:
+            row = src_cat_rows[name]
+            cats[name] = Category.objects.create(board=board, name=name, colour=row.colour,
+                                                 order=len(cats) + 1)
+        return cats[name]
+
+    now = timezone.now()
+    for note in ordered:
+        want = {
+            "text": note.text, "category": src_cat.get(note.category_id), "colour": note.colour, "x": note.x,
+            "y": note.y, "cluster": note.cluster_id, "parent": note.parent_id,
+            "provenance": _provenance(source, note),
+        }
+        copy = copies.get(note.pk)
+        if copy is None:
+            counts["added"] += 1
+            if write:
+                copies[note.pk] = Note.objects.create(
+                    board=board, text=note.text, category=category_for(want["category"]), colour=note.colour,
+                    x=note.x, y=note.y, cluster=clusters.get(note.cluster_id),
+                    parent=copies[note.parent_id] if note.parent_id else None, provenance=want["provenance"],
+                    source_note=note,
+                )
+            continue
+        have = {
+            "text": copy.text, "category": cat_name_of.get(copy.category_id), "colour": copy.colour, "x": copy.x,
+            "y": copy.y, "cluster": cluster_src_of.get(copy.cluster_id), "parent": source_of.get(copy.parent_id),
+            "provenance": copy.provenance,
+        }
+        if have != want:
+            counts["updated"] += 1
+            if write:
+                Note.objects.filter(pk=copy.pk).update(
+                    text=note.text, category=category_for(want["category"]), colour=note.colour, x=note.x, y=note.y,
+                    cluster=clusters.get(note.cluster_id), parent=copies[note.parent_id] if note.parent_id else None,
+                    provenance=want["provenance"], updated_at=now,
+                )
+    counts["removed"] = len(stale)
+    if write and stale:
+        Note.objects.filter(pk__in=[n.pk for n in stale]).update(deleted_at=now)
+    if write and stale_clusters:
+        Cluster.objects.filter(pk__in=[c.pk for c in stale_clusters]).delete()
+
+    # Links, by the source notes at their ends.
+    seen: set[tuple[int, int]] = set()
+    for link in links:
+        key = (source_of.get(link.source_id), source_of.get(link.target_id))
+        if key not in src_links or key in seen:
+            counts["links"] += 1
+            if write:
+                link.delete()
+            continue
+        seen.add(key)
+        if link.label != src_links[key]:
+            counts["links"] += 1
+            if write:
+                Link.objects.filter(pk=link.pk).update(label=src_links[key])
+    for (a, b), label in src_links.items():
+        if (a, b) not in seen:
+            counts["links"] += 1
+            if write:
+                Link.objects.create(board=board, source=copies[a], target=copies[b], label=label)
+
+    # Comments, by the source comment they mirror.
+    by_source = {c.pk: c for c in src_comments}
+    mirrored: set[int] = set()
+    for comment in comments:
+        original = by_source.get(comment.source_comment_id)
+        if original is None or comment.source_comment_id in mirrored:
+            counts["comments"] += 1
+            if write:
+                comment.delete()
+            continue
+        mirrored.add(original.pk)
+        if source_of.get(comment.note_id) != original.note_id or comment.text != original.text:
+            counts["comments"] += 1
+            if write:
+                Comment.objects.filter(pk=comment.pk).update(note=copies[original.note_id], text=original.text)
+    for original in src_comments:
+        if original.pk not in mirrored:
+            counts["comments"] += 1
+            if write:
+                Comment.objects.create(note=copies[original.note_id], text=original.text, author_id=original.author_id,
+                                       author_user_id=original.author_user_id, source_comment=original)
+
+    # Votes: the same dots by the same voters.
+    have_votes = {(source_of[note_id], voter): ids for (note_id, voter), ids in votes.items()}
+    extra: list[int] = []
+    new_votes: list[Vote] = []
+    for key in set(src_votes) | set(have_votes):
+        want_n, ids = src_votes.get(key, 0), have_votes.get(key, [])
+        counts["votes"] += abs(want_n - len(ids))
+        if want_n < len(ids):
+            extra.extend(ids[want_n:])
+        elif write and want_n > len(ids):
+            new_votes.extend(Vote(note=copies[key[0]], voter_id=key[1]) for _ in range(want_n - len(ids)))
+    if write:
+        Vote.objects.filter(pk__in=extra).delete()
+        Vote.objects.bulk_create(new_votes)
+    return counts
 
 
 # -- apply_op ----------------------------------------------------------------------------
@@ -182,12 +432,17 @@ class Outcome:
     data: dict[str, Any]
     result: dict[str, Any] = field(default_factory=dict)
     private_to: int | None = None  # participant id: only they and moderators see it
+    # Set when older events no longer replay to the board as it is (author mode changed,
+    # input board synced): clients behind this event catch up from a snapshot.
+    mode_changed: bool = False
 
 
 Handler = Callable[[Ctx, dict[str, Any]], Outcome]
 HANDLERS: dict[str, Handler] = {}
 # Ops that still run on a locked board (how it gets unlocked, and facilitator settings).
 WHILE_LOCKED = frozenset({"board.lock", "board.unlock", "board.settings", "board.reveal"})
+# Ops that change nothing an input board mirrors: no sync after them.
+NO_SYNC = frozenset({"board.lock", "board.unlock", "note.pulled"})
 
 
 def handler(name: str) -> Callable[[Handler], Handler]:
@@ -214,13 +469,64 @@ def ack_frame(event: BoardEvent) -> dict[str, Any]:
     return {"type": "ack", "op_id": event.op_id, "board": event.board_id, "seq": event.seq, **event.result}
 
 
+def _also_locked(op: str, clean: dict[str, Any], board_id: int) -> list[int]:
+    """Other boards an op writes to besides its own: a pull appends `note.pulled` to its
+    source board."""
+    if op == "note.pull" and clean["source_board"] != board_id:
+        return [clean["source_board"]]
+    return []
+
+
+def _lock_boards(board_id: int, others: list[int]) -> Board | None:
+    """Lock the op's board row (returned, with its session, and `carried`: does any input
+    board follow it?) and the other boards it writes to, all in id order, so two ops
+    locking the same two boards never wait on each other crosswise (no deadlock)."""
+    locked = None
+    for pk in sorted({board_id, *others}):
+        if pk == board_id:
+            # Lock only the board row (of=self), not the joined session.
+            locked = Board.objects.select_for_update(of=("self",)).select_related("session").annotate(
+                carried=Exists(Board.objects.filter(source_board=OuterRef("pk")))
+            ).filter(pk=pk).first()
+        else:
+            Board.objects.select_for_update().filter(pk=pk).values_list("pk", flat=True).first()
+    return locked
+
+
+def _append_event(board: Board, op: str, outcome: Outcome, *, op_id: str = "", participant_id: int | None = None,
+                  user_id: int | None = None) -> BoardEvent:
+    """Append `op`'s event with `board`'s next seq and publish it after commit. The caller
+    holds the board row's lock and `board.head_seq` is current."""
+    board.head_seq += 1
+    fields = {"head_seq": board.head_seq}
+    if outcome.mode_changed:
+        board.mode_changed_seq = fields["mode_changed_seq"] = board.head_seq
+    Board.objects.filter(pk=board.pk).update(**fields)
+    event = BoardEvent.objects.create(
+        board=board, seq=board.head_seq, op=op, data=outcome.data, op_id=op_id or "",
+        actor_participant_id=participant_id, actor_user_id=user_id, result=outcome.result,
+        private_to_id=outcome.private_to,
+    )
+    frame = event_frame(event)
+    if outcome.private_to is None:
+        publish(board_stream(board.pk), frame)
+    else:
+        publish(board_stream(board.pk), placeholder_frame(event))
+        publish(moderator_stream(board.pk), frame)
+        publish(f"participant.{outcome.private_to}", frame)
+    return event
+
+
 def apply_op(*, board: Board | int, actor: Actor | None, op: str, op_id: str, data: dict[str, Any]) -> dict[str, Any]:
     """Validate, authorise and apply one op; returns the ack frame.
 
-    `actor` None is the system (demo loader, carry-forward): allowed everything, even on a
-    read-only input board. Raises DomainError (nothing applied) for bad data, a board
-    or note the actor may not see, a role or board state that forbids the op. A resent
-    `op_id` (same board, same actor) returns the original ack without applying again.
+    `actor` None is the system (demo loader, input-board sync): allowed everything, even
+    on a read-only input board, and alone allowed the system ops (protocol.SYSTEM_OPS;
+    anyone else gets "forbidden"). Raises DomainError (nothing applied) for bad data, a
+    board or note the actor may not see, a role or board state that forbids the op. A
+    resent `op_id` (same board, same actor) returns the original ack without applying
+    again. After an op commits on a board that input boards are carried from, they are
+    synced (task_sync_input_board).
     """
     if op not in HANDLERS:
         raise DomainError("unknown_op", f"unknown op {op!r}")
@@ -229,11 +535,12 @@ def apply_op(*, board: Board | int, actor: Actor | None, op: str, op_id: str, da
     participant_id = actor.participant_id if actor else None
     user_id = actor.user_id if actor else None
     with transaction.atomic():
-        # Lock only the board row (of=self), not the joined session.
-        locked = Board.objects.select_for_update(of=("self",)).select_related("session").filter(pk=board_id).first()
+        locked = _lock_boards(board_id, _also_locked(op, clean, board_id))
         if locked is None:
             raise DomainError("not_found", "no such board")
         access = selectors.board_access(locked, actor)
+        if op in protocol.SYSTEM_OPS and not access.system:
+            raise DomainError("forbidden", "only the system applies this op")
         if op_id:
             prior = BoardEvent.objects.filter(
                 board=locked, op_id=op_id, actor_participant_id=participant_id, actor_user_id=user_id
@@ -246,25 +553,22 @@ def apply_op(*, board: Board | int, actor: Actor | None, op: str, op_id: str, da
             if locked.locked and op not in WHILE_LOCKED:
                 raise DomainError("locked", "the board is locked")
         outcome = HANDLERS[op](Ctx(board=locked, access=access, actor=actor, op_id=op_id), clean)
-        locked.head_seq += 1
-        fields = ["head_seq"]
-        if op == "board.settings" and "author_mode" in outcome.data:
-            locked.mode_changed_seq = locked.head_seq
-            fields.append("mode_changed_seq")
-        Board.objects.filter(pk=locked.pk).update(**{f: getattr(locked, f) for f in fields})
-        event = BoardEvent.objects.create(
-            board=locked, seq=locked.head_seq, op=op, data=outcome.data, op_id=op_id or "",
-            actor_participant_id=participant_id, actor_user_id=user_id, result=outcome.result,
-            private_to_id=outcome.private_to,
-        )
-        frame = event_frame(event)
-        if outcome.private_to is None:
-            publish(board_stream(locked.pk), frame)
-        else:
-            publish(board_stream(locked.pk), placeholder_frame(event))
-            publish(moderator_stream(locked.pk), frame)
-            publish(f"participant.{outcome.private_to}", frame)
+        event = _append_event(locked, op, outcome, op_id=op_id, participant_id=participant_id, user_id=user_id)
+        if locked.carried and op not in NO_SYNC:
+            transaction.on_commit(lambda: _enqueue_input_sync(board_id))
         return ack_frame(event)
+
+
+def _enqueue_input_sync(board_id: int) -> None:
+    """Hand the sync of the input boards carried from `board_id` to Celery (after commit).
+    A queue that cannot be reached costs the sync, never the op (already committed): the
+    next op on the board, or the console's update button, syncs again."""
+    from .tasks import task_sync_input_board
+
+    try:
+        task_sync_input_board.delay(board_id)
+    except Exception:  # broker down or misconfigured; in eager mode, the sync itself failed
+        logger.exception("could not sync the input boards of board %s", board_id)
 
 
 def _require(flag: bool, message: str = "your role may not do this") -> None:
@@ -406,7 +710,8 @@ def _note_merge(ctx: Ctx, d: dict[str, Any]) -> Outcome:
     other.save(update_fields=["deleted_at"])
     into.refresh_from_db()
     data = {
-        "into": selectors.note_dict(into, ctx.board.author_mode, votes=_votes(into)),
+        "into": selectors.note_dict(into, ctx.board.author_mode, votes=_votes(into),
+                                    pulled=selectors.pulled_into([into.pk]).get(into.pk)),
         "from": other.pk, "links": kept, "removed_links": removed, "comments": comments, "children": children,
     }
     return Outcome(data)
@@ -622,7 +927,7 @@ def _board_settings(ctx: Ctx, d: dict[str, Any]) -> Outcome:
         title=board.title, vote_budget=board.vote_budget, private_until_reveal=board.private_until_reveal,
         revealed_at=board.revealed_at, author_mode=board.author_mode,
     )
-    return Outcome(data)
+    return Outcome(data, mode_changed="author_mode" in data)
 
 
 @handler("category.add")
@@ -687,7 +992,22 @@ def _provenance(source: Board, note: Note) -> dict[str, Any]:
 @handler("note.pull")
 def _note_pull(ctx: Ctx, d: dict[str, Any]) -> Outcome:
     """Copy notes (or a whole cluster, with its name) from a group board or an input
-    board into this board, with the links among them and their provenance."""
+    board into this board, with the links among them and their provenance.
+
+    Idempotent per source note and target board: a note that already has a live copy
+    here is not copied again; its copy is answered instead (a deleted copy does not
+    count, the note may be pulled again). The ack's `ids` are the copies in the order
+    asked, existing ones included, `existing` those that were there already. The event
+    always comes (seq moves on even when nothing new was copied): `notes`, `links` and
+    `cluster` are what it made (`notes` empty and `cluster` null when nothing was new),
+    `existing` the ids of the copies already there. A cluster pulled again puts its new
+    notes into the cluster its earlier copies are in (same name), else into a new one.
+    A link is copied when one of its ends is a new copy and the two copies have no link
+    yet (so a link someone removed between earlier copies does not come back).
+
+    When something was copied, the source board gets a system event `note.pulled`
+    {"notes": {source note id: [ids of the boards holding a copy]}} in the same
+    transaction (apply_op locked both boards, in id order)."""
     target = ctx.board
     source = Board.objects.select_related("session", "group").filter(pk=d["source_board"]).first()
     if source is None or source.pk == target.pk or source.session.workshop_id != target.session.workshop_id:
@@ -719,26 +1039,82 @@ def _note_pull(ctx: Ctx, d: dict[str, Any]) -> Outcome:
         if missing:
             raise DomainError("not_found", "no such note", fields={"notes": f"not found: {missing[:10]}"})
         notes = [found[i] for i in d["notes"]]
+    existing: dict[int, Note] = {}
+    for copy in Note.objects.filter(board=target, source_note__in=[n.pk for n in notes],
+                                    deleted_at__isnull=True).order_by("id"):
+        existing.setdefault(copy.source_note_id, copy)
+    fresh = [n for n in notes if n.pk not in existing]
     category = _category(ctx, d.get("category"))
+    new_cluster = None
+    if cluster is not None and fresh:
+        earlier = {c.cluster_id for c in existing.values() if c.cluster_id is not None}
+        new_cluster = (
+            Cluster.objects.filter(pk__in=earlier, board=target, name=cluster.name).order_by("id").first()
+            if earlier else None
+        ) or Cluster.objects.create(board=target, name=cluster.name)
     by_name = {c.name: c for c in Category.objects.filter(board=target)}
     source_names = dict(Category.objects.filter(board=source).values_list("id", "name"))
-    new_cluster = Cluster.objects.create(board=target, name=cluster.name) if cluster else None
     copies: dict[int, Note] = {}
-    for note in notes:
+    for note in fresh:
         cat = category or by_name.get(source_names.get(note.category_id))
         copies[note.pk] = Note.objects.create(
             board=target, category=cat, cluster=new_cluster, text=note.text, colour=note.colour, x=note.x, y=note.y,
             provenance=_provenance(source, note), source_note=note,
         )
-    links = [
-        Link.objects.create(board=target, source=copies[link.source_id], target=copies[link.target_id],
-                            label=link.label)
-        for link in Link.objects.filter(board=source, source_id__in=copies, target_id__in=copies).order_by("id")
-    ]
+    links = []
+    if copies:
+        every = {**{k: c.pk for k, c in existing.items()}, **{k: c.pk for k, c in copies.items()}}
+        linked = {frozenset(pair) for pair in Link.objects.filter(
+            board=target, source_id__in=every.values(), target_id__in=every.values()
+        ).values_list("source_id", "target_id")}
+        for link in Link.objects.filter(board=source, source_id__in=every, target_id__in=every).order_by("id"):
+            pair = frozenset((every[link.source_id], every[link.target_id]))
+            if len(pair) == 2 and pair not in linked and (link.source_id in copies or link.target_id in copies):
+                linked.add(pair)
+                links.append(Link.objects.create(board=target, source_id=every[link.source_id],
+                                                 target_id=every[link.target_id], label=link.label))
     mode = target.author_mode
     data = {
         "notes": [selectors.note_dict(n, mode) for n in copies.values()],
         "links": [selectors.link_dict(link) for link in links],
         "cluster": selectors.cluster_dict(new_cluster) if new_cluster else None,
+        "existing": [existing[n.pk].pk for n in notes if n.pk in existing],
     }
-    return Outcome(data, {"ids": [n.pk for n in copies.values()]})
+    if copies:
+        _append_event(source, "note.pulled", _pulled_outcome(list(copies)))
+    ids = [(existing.get(n.pk) or copies[n.pk]).pk for n in notes]
+    return Outcome(data, {"ids": ids, "existing": data["existing"]})
+
+
+def _pulled_outcome(note_ids: list[int]) -> Outcome:
+    """`note.pulled`: where each note has live copies now (keys are strings, as JSON
+    keeps them, so the live event equals the replayed one)."""
+    pulled = selectors.pulled_into(note_ids)
+    return Outcome({"notes": {str(pk): pulled.get(pk, []) for pk in note_ids}})
+
+
+@handler("note.pulled")
+def _note_pulled(ctx: Ctx, d: dict[str, Any]) -> Outcome:
+    """System only. Tell the board's viewers where its notes `notes` are pulled now
+    (the pull handler appends the same event by itself; this op re-announces it)."""
+    found = set(Note.objects.filter(board=ctx.board, pk__in=d["notes"]).values_list("pk", flat=True))
+    missing = [i for i in d["notes"] if i not in found]
+    if missing:
+        raise DomainError("not_found", "no such note", fields={"notes": f"not found: {missing[:10]}"})
+    return _pulled_outcome(d["notes"])
+
+
+@handler("board.sync")
+def _board_sync(ctx: Ctx, d: dict[str, Any]) -> Outcome:
+    """System only: bring a read-only input board to match its source board
+    (sync_input_boards). The event is a summary of counts (SYNC_KEYS) and moves the
+    board's mode_changed_seq, so clients behind it reload a snapshot rather than replay
+    it. Nothing to change: "conflict", nothing written, no event."""
+    board = ctx.board
+    source = Board.objects.select_related("session", "group").filter(pk=board.source_board_id).first()
+    if not board.read_only_input or source is None:
+        raise DomainError("conflict", "this board follows no source board")
+    counts = _mirror(source, board, write=True)
+    if not any(counts.values()):
+        raise DomainError("conflict", "the input board is already up to date")
+    return Outcome(counts, dict(counts), mode_changed=True)

@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('mapping', '0004_one_presence'),
+        ('mapping', '0006_one_presence'),
         ('participants', '0002_initial'),
         ('workshops', '0004_session_event_log'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),

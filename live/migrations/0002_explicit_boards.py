@@ -35,7 +35,7 @@ def forwards(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("live", "0001_presence"),
-        ("mapping", "0004_one_presence"),
+        ("mapping", "0006_one_presence"),
         ("workshops", "0004_session_event_log"),
         ("participants", "0002_initial"),
     ]

@@ -59,6 +59,10 @@ def apply_event(state: dict[str, Any], event: dict[str, Any]) -> dict[str, Any]:
         state["links"] = _upsert(state["links"], d["links"])
         if d["cluster"]:
             state["clusters"] = _upsert(state["clusters"], [d["cluster"]])
+    elif op == "note.pulled":
+        for note_id, boards in d["notes"].items():
+            if int(note_id) in notes:
+                notes[int(note_id)]["pulled"] = boards
     elif op == "link.add":
         state["links"] = _upsert(state["links"], [d["link"]])
     elif op == "link.edit":

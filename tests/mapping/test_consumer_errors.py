@@ -118,7 +118,7 @@ async def test_locked_board_refuses_writes_until_unlocked(world: World):
 
 async def test_input_board_is_read_only_even_for_facilitators(world: World):
     later = await database_sync_to_async(_later_session)(world)
-    [input_board] = await database_sync_to_async(services.carry_forward)(session=later)
+    [input_board] = [s.board for s in await database_sync_to_async(services.sync_input_boards)(session=later)]
     ws, _ = await connect(later.uuid, world.cookies["fac"])
     try:
         [snap] = await ws.subscribe(input_board.pk)

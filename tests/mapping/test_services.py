@@ -1,4 +1,4 @@
-"""Board services without the socket: templates, group boards, carry-forward, pulls and
+"""Board services without the socket: templates, group boards, input boards, pulls and
 their provenance, merges, what each socket is offered, snapshot query counts."""
 
 from __future__ import annotations
@@ -111,7 +111,7 @@ def test_pulling_a_cluster_copies_its_name_notes_and_inner_links():
         (copies[0].pk, copies[1].pk, "needs")]
 
 
-def test_carry_forward_copies_the_plenary_board_into_a_read_only_input_board_once():
+def test_sync_input_boards_copies_the_plenary_board_into_a_read_only_input_board_once():
     first = f.session()
     plenary = services.create_board(session=first, template="concept_map", author_mode="by_role")
     p = f.participant(first.workshop, "Aigerim")
@@ -121,8 +121,8 @@ def test_carry_forward_copies_the_plenary_board_into_a_read_only_input_board_onc
     services.apply_op(board=plenary, actor=f.actor(p), op="note.delete", op_id="3",
                       data={"id": Note.objects.get(text="Gone").pk})
     second = f.session(first.workshop, builds_on=first)
-    [input_board] = services.carry_forward(session=second)
-    assert services.carry_forward(session=second) == [input_board]
+    [input_board] = [s.board for s in services.sync_input_boards(session=second)]
+    assert [s.board for s in services.sync_input_boards(session=second)] == [input_board]
     assert (input_board.read_only_input, input_board.source_board_id, input_board.session_id) == (
         True, plenary.pk, second.pk)
     [copied] = Note.objects.filter(board=input_board)
@@ -160,7 +160,7 @@ def test_boards_for_offers_the_group_board_while_groups_run_else_plenary_plus_in
     services.create_board(session=first, template="concept_map")
     sess = f.session(first.workshop, builds_on=first)
     plenary = services.create_board(session=sess, template="proposals")
-    [input_board] = services.carry_forward(session=sess)
+    [input_board] = [s.board for s in services.sync_input_boards(session=sess)]
     rnd, (ga, gb) = f.breakout(sess, ["A", "B"], open_groups=False)
     p = f.participant(sess.workshop)
     f.member(ga, p)
@@ -200,7 +200,7 @@ def test_snapshot_query_count_does_not_grow_with_notes(n):
     with CaptureQueriesContext(connection) as queries:
         snap = selectors.snapshot(board, access)
     assert len(snap["notes"]) == n
-    assert len(queries) == 7
+    assert len(queries) == 8
 
 
 def test_heads_for_many_boards_take_one_query():

@@ -6,7 +6,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('mapping', '0003_events_result_presence'),
+        ('mapping', '0005_input_board_mirrors'),
     ]
 
     operations = [
