@@ -16,4 +16,4 @@ RUN useradd --system --uid 1000 app && mkdir -p /app/media && chown app /app/med
 USER app
 EXPOSE 8000
 CMD ["uvicorn", "config.asgi:application", "--host", "0.0.0.0", "--port", "8000", "--proxy-headers", \
-     "--forwarded-allow-ips", "*", "--no-access-log", "--ws-per-message-deflate", "false"]
+     "--forwarded-allow-ips", "*", "--no-access-log", "--ws-per-message-deflate", "false", "--ws-max-size", "65536"]

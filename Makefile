@@ -29,7 +29,7 @@ run: setup
 
 # The server exactly as `make run` starts it (the CI smoke test calls this target too).
 serve:
-	$(VENV)/bin/uvicorn config.asgi:application --host $(HOST) --port $(PORT) --no-access-log --ws-per-message-deflate false
+	$(VENV)/bin/uvicorn config.asgi:application --host $(HOST) --port $(PORT) --no-access-log --ws-per-message-deflate false --ws-max-size 65536
 
 worker: setup
 	$(VENV)/bin/celery -A config worker --loglevel=INFO --concurrency=2

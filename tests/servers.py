@@ -71,7 +71,7 @@ def start_server(*, database_url: str | None = None) -> Server:
     uvicorn = Path(sys.executable).parent / "uvicorn"
     proc = subprocess.Popen(
         [str(uvicorn), "config.asgi:application", "--host", "127.0.0.1", "--port", str(port), "--no-access-log",
-         "--ws-per-message-deflate", "false"],
+         "--ws-per-message-deflate", "false", "--ws-max-size", "65536"],
         cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT, start_new_session=True,
     )
     base = f"http://127.0.0.1:{port}"
