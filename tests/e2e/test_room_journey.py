@@ -28,7 +28,7 @@ def _watch(page, problems: list) -> None:
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.xfail(reason="KNOWN BROKEN since the live-edge rewrite (server-pushed welcome, revoked boards): board.js must follow unsubscribed/revoked; fix next session (issue 8)", strict=False)
+@pytest.mark.xfail(reason="known broken since the live-edge rewrite; fix next session", strict=False)
 def test_a_participant_follows_the_session_from_plenary_to_group_board_and_back(live_url, new_context,
                                                                                  artifacts_dir):
     def setup():
