@@ -21,6 +21,21 @@ def artifacts_dir():
 
 
 @pytest.fixture(autouse=True)
+def _eager_celery(request):
+    """Unit tests run Celery tasks (exports, input-board syncs) in-process (Celery's
+    eager mode), even when REDIS_URL is set; tests marked `worker` use a real worker."""
+    if request.node.get_closest_marker("worker"):
+        yield
+        return
+    from config.celery import app
+
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = previous
+
+
+@pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 

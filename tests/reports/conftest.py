@@ -6,21 +6,6 @@ from tests.reports.factories import full_workshop
 
 
 @pytest.fixture(autouse=True)
-def _eager_celery(request):
-    """Unit tests run export tasks in-process (Celery's eager mode), even when REDIS_URL
-    is set; tests marked `worker` use a real worker instead."""
-    if request.node.get_closest_marker("worker"):
-        yield
-        return
-    from config.celery import app
-
-    previous = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = previous
-
-
-@pytest.fixture(autouse=True)
 def _english():
     """Generated text follows the active language; a Russian request in an earlier test
     (LocaleMiddleware activates per thread) must not leak into this one."""
