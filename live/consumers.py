@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import json
 import logging
 import uuid
@@ -60,7 +61,8 @@ class Ticker:
         self.dirty_sessions: set[int] = set()
         self.dirty_boards: set[int] = set()
         self.sockets: set[str] = set()
-        self._task = asyncio.get_running_loop().create_task(self._run())
+        # Process-wide: a fresh context, not the first socket's (see Hub._ensure_started).
+        self._task = asyncio.get_running_loop().create_task(self._run(), context=contextvars.Context())
 
     def _followed(self, kind: str) -> list[int]:
         ids = []
@@ -136,6 +138,12 @@ def op_limits() -> KeyedBuckets:
     return buckets
 
 
+def _log_failure(task: asyncio.Task) -> None:
+    """A background task's exception goes to the log, not into the void."""
+    if not task.cancelled() and task.exception() is not None:
+        logger.error("rights re-read failed", exc_info=task.exception())
+
+
 class RightsWatcher:
     """A hub subscriber (it has `push`) on the person's own and session streams: frames
     that change what they may see make the consumer re-read its rights."""
@@ -167,6 +175,9 @@ class LiveConsumer(AsyncWebsocketConsumer):
         self.ticker = get_ticker(self.hub)
         self.watchers = {kind: RightsWatcher(self, kind) for kind in RIGHTS_FRAMES}
         self._rights_lock = asyncio.Lock()
+        # Re-reads of rights are started from the hub's reader; they run in this socket's
+        # own context (its language, no one else's asgiref executors).
+        self._context = contextvars.copy_context()
         self._rights_task: asyncio.Task | None = None
         await self.accept()
         self.outbox = Outbox(self.base_send)
@@ -277,7 +288,9 @@ class LiveConsumer(AsyncWebsocketConsumer):
     def rights_changed(self) -> None:
         """Called by a RightsWatcher on the loop: re-read rights soon, once per burst."""
         if self._rights_task is None or self._rights_task.done():
-            self._rights_task = asyncio.get_running_loop().create_task(self._reauthorise())
+            self._rights_task = asyncio.get_running_loop().create_task(self._reauthorise(),
+                                                                      context=self._context.copy())
+            self._rights_task.add_done_callback(_log_failure)
 
     async def _reauthorise(self) -> None:
         """Rights follow the present: re-read the connection, follow its streams, drop every

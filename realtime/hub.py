@@ -49,6 +49,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
+import contextvars
 import inspect
 import logging
 import uuid
@@ -299,7 +300,12 @@ class Hub:
         async with self._ready:
             if self._reader is None:
                 self.channel = await self.layer.new_channel("hub.")
-                self._reader = asyncio.get_running_loop().create_task(self._read())
+                # The reader serves the whole process, so it must not inherit the context of
+                # whoever happened to start it: started from a sync view's async_to_sync
+                # (/healthz is often the first), every task a watcher later spawned from it
+                # would find asgiref's executor of that finished call and fail with
+                # "CurrentThreadExecutor already quit" on its first database_sync_to_async.
+                self._reader = asyncio.get_running_loop().create_task(self._read(), context=contextvars.Context())
 
     def _has_members(self, stream: str) -> bool:
         return stream in self.streams or stream in self.watchers

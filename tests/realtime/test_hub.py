@@ -756,3 +756,32 @@ async def test_a_failed_join_does_not_forget_a_later_join_of_the_same_stream(mem
     await wait_until(lambda: late.texts == ["x"])
     assert early.texts == []
     await close_all([a, b])
+
+
+async def test_work_a_watcher_starts_can_reach_the_database_thread_whoever_started_the_hub(any_layer):
+    """The hub's reader serves the whole process. Started first by a sync view's
+    async_to_sync (/healthz, as a load balancer does before any socket), it once carried
+    that finished call's asgiref executor, and every task a watcher spawned (the live
+    consumer's re-read of rights after a move) died with "CurrentThreadExecutor already
+    quit" on its first database_sync_to_async."""
+    from asgiref.sync import async_to_sync, sync_to_async
+
+    from realtime.hub import round_trip
+
+    assert await sync_to_async(lambda: async_to_sync(round_trip)(5))() is True
+    hub = get_hub()
+    done: asyncio.Future = asyncio.get_running_loop().create_future()
+
+    async def reread() -> str:
+        return await sync_to_async(lambda: "read on the database thread")()
+
+    def watcher(stream: str, text: str) -> None:
+        task = asyncio.get_running_loop().create_task(reread())
+        task.add_done_callback(lambda t: done.set_result(t.exception() or t.result()))
+
+    await hub.watch("ctx.1", watcher)
+    try:
+        await asend_encoded("ctx.1", encode({"type": "moved"}))
+        assert await asyncio.wait_for(done, 5) == "read on the database thread"
+    finally:
+        await hub.unwatch("ctx.1", watcher)
