@@ -49,7 +49,6 @@ def csp_watch(page, sink):
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.xfail(reason="known broken since the live-edge rewrite; fix next session", strict=False)
 def test_join_by_code_on_a_phone_and_follow_a_move_and_a_timer_live(live_url, new_context, artifacts_dir):
     session = make_session(title="Session 1: practitioners' experience")
     make_item(session, title="Welcome and objectives", kind="plenary", planned_minutes=10)
