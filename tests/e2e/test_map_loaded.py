@@ -215,8 +215,19 @@ def test_a_board_of_200_notes_and_150_links_is_drawn_whole_and_stays_so_live(liv
     _shot(page, artifacts_dir, "generated-laptop-fit")
 
     # Live: a link and a note made by someone else appear; after a reload they still do.
-    _in_thread(lambda: services.apply_op(board=board, actor=actor, op="link.add", op_id="",
-                                         data={"source": ids[199], "target": ids[0], "label": "live"}))
+    # (Through the server, as every change travels: a change made in this test process
+    # would reach the page only with the next `head`, up to 15 s later.)
+    other = _user_context(new_context, live_url, fac, **LAPTOP).new_page()
+    other.goto(f"{live_url}/boards/{board.pk}/")
+    other.wait_for_selector("#board[data-ready='1']")
+    status = other.evaluate("""async ([url, body]) => {
+        const csrf = decodeURIComponent((document.cookie.match(/(?:^|; )csrftoken=([^;]+)/) || [])[1] || "");
+        const r = await fetch(url, {method: "POST", credentials: "same-origin", body: JSON.stringify(body),
+                                    headers: {"Content-Type": "application/json", "X-CSRFToken": csrf}});
+        return r.status;
+    }""", [f"/boards/{board.pk}/ops/", {"op": "link.add", "op_id": "live-1",
+                                         "data": {"source": ids[199], "target": ids[0], "label": "live"}}])
+    assert status == 200
     page.wait_for_function("() => document.getElementById('board')._cy.edges().length === 151")
     notes, links = _server(board)
     _check_map(page, "#board", notes, links)
