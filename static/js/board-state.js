@@ -85,6 +85,12 @@ export class BoardState {
         upsert(notes, d.notes); upsert(this.links, d.links);
         if (d.cluster) this.clusters.set(d.cluster.id, d.cluster);
         break;
+      case "note.pulled": // where this board's notes have copies now (a pull from here)
+        for (const [id, boards] of Object.entries(d.notes)) { const n = notes.get(+id); if (n) n.pulled = boards; }
+        break;
+      // An input board caught up with its source: the event is only a summary, so the
+      // follower reloads a snapshot (followBoard does) rather than replaying its parts.
+      case "board.sync": break;
       case "link.add": this.links.set(d.link.id, d.link); break;
       case "link.edit": { const l = this.links.get(d.id); if (l) l.label = d.label; break; }
       case "link.delete": this.links.delete(d.id); break;
@@ -162,23 +168,29 @@ export function followBoard(live, boardId, onChange) {
   let headTimer = null;
   let gapTimer = null;
   const early = new Map(); // seq -> event that arrived before its predecessors
-  const resubscribe = () => {
+  // fresh: ask for a snapshot (since null), not the events after our seq.
+  const resubscribe = (fresh = false) => {
     clearTimeout(gapTimer);
     gapTimer = null;
-    if (resyncing) return;
+    if (resyncing && !fresh) return;
     resyncing = true;
-    live.send({ type: "subscribe", board: boardId, since: state.seq });
+    live.send({ type: "subscribe", board: boardId, since: fresh ? null : state.seq });
+  };
+  // Events whose data does not carry the change itself (see BoardState._op).
+  const applied = (ev) => {
+    if (ev.op === "board.sync") resubscribe(true);
+    else if (ev.op !== "hidden") onChange(state, ev.op, ev); // a placeholder changes nothing to show
   };
   const drain = () => {
     while (state.seq !== null && early.has(state.seq + 1)) {
       const next = early.get(state.seq + 1);
       early.delete(state.seq + 1);
-      if (state.apply(next) === "applied" && next.op !== "hidden") onChange(state, next.op, next);
+      if (state.apply(next) === "applied") applied(next);
     }
     for (const [seq, ev] of [...early]) {
       if (seq > state.seq) continue;
       early.delete(seq); // already applied, or a full event for a seq seen as a placeholder
-      if (state.apply(ev) === "applied") onChange(state, ev.op, ev);
+      if (state.apply(ev) === "applied") applied(ev);
     }
     if (!early.size) { clearTimeout(gapTimer); gapTimer = null; }
     else if (!gapTimer && !resyncing) gapTimer = setTimeout(resubscribe, REORDER_WAIT_MS);
@@ -201,7 +213,7 @@ export function followBoard(live, boardId, onChange) {
       return;
     }
     if (result === "applied") {
-      if (f.op !== "hidden") onChange(state, f.op, f); // a placeholder changes nothing to show
+      applied(f);
       drain();
     }
   });
