@@ -64,10 +64,12 @@ export function mountBoard(live, root, BOARD, config) {
 
   // Send an op; shows "saving…" while it is pending, rolls back (re-renders from the
   // server's state) and shows the error when it is refused.
-  async function send(op, data, { onError } = {}) {
+  // coalesceKey: a later op with the same key replaces this one if it is still unsent
+  // (a note dragged twice while offline is moved once, to where it was left).
+  async function send(op, data, { onError, coalesceKey = null } = {}) {
     setPending(1);
     try {
-      return await live.op(op, data, { board: BOARD });
+      return await live.op(op, data, { board: BOARD, coalesceKey });
     } catch (frame) {
       showError(frame);
       if (onError) onError(frame);
@@ -77,6 +79,34 @@ export function mountBoard(live, root, BOARD, config) {
       setPending(-1);
     }
   }
+
+  // Rights follow the present: moved to another group or called back to plenary, this
+  // person may no longer see the board; the server stops sending it (`unsubscribed`,
+  // reason "revoked"). Say so and close the forms; should a later welcome offer the board
+  // again (moved back), follow it again from where we were.
+  on("unsubscribed", (f) => {
+    if (f.board !== BOARD || f.reason !== "revoked") return;
+    root.dataset.revoked = "1";
+    clearTimeout(errorTimer);
+    const box = $("board-error");
+    box.textContent = t("This board is no longer open to you: you were moved to another group, or the groups were called back.");
+    box.classList.remove("hidden");
+    render(state, "revoked"); // read-only from now on
+  });
+  // A welcome the server pushes means this person's rights changed (made rapporteur, a
+  // new round): ask again from our seq, and the `caught_up` brings our rights on this
+  // board (`me.may`) as they are now.
+  on("welcome", (w) => {
+    if (root.dataset.revoked !== "1") {
+      if (state.seq !== null) live.send({ type: "subscribe", board: BOARD, since: state.seq });
+      return;
+    }
+    if (!(w.boards || []).some((b) => b.id === BOARD)) return;
+    delete root.dataset.revoked;
+    $("board-error").classList.add("hidden");
+    live.subscribeBoard(BOARD, () => state.seq);
+    render(state, "me");
+  });
 
   on("presence", (f) => {
     if (f.board !== BOARD) return;
@@ -169,7 +199,7 @@ export function mountBoard(live, root, BOARD, config) {
   function fillCard(c, note) {
     const may = state.me.may || {};
     const mine = state.mine.has(note.id);
-    const open = !state.info.locked && !state.info.read_only_input;
+    const open = !state.info.locked && !state.info.read_only_input && root.dataset.revoked !== "1";
     if (!editing.has(note.id)) c.querySelector(".note-text").textContent = note.text;
     const bits = [authorText(note.author), provenanceText(note.provenance)].filter(Boolean);
     if (note.private) bits.push(t("private until revealed"));
@@ -198,7 +228,13 @@ export function mountBoard(live, root, BOARD, config) {
     unvote.disabled = !open;
     c.querySelector(".edit").hidden = !(may.moderate || mine) || !open;
     c.querySelector(".connect").hidden = !may.write || !open || note.private;
-    c.querySelector(".pull").hidden = !may.pull || !config.plenary || note.private || note.parent !== null;
+    const pull = c.querySelector(".pull");
+    pull.hidden = !may.pull || !config.plenary || note.private || note.parent !== null || root.dataset.revoked === "1";
+    // Pulling again is harmless (the server returns the copy it made), but say it is there.
+    const pulled = (note.pulled || []).includes(config.plenary);
+    pull.textContent = pulled ? t("Pulled into plenary") : t("Pull into plenary");
+    pull.classList.toggle("is-pulled", pulled);
+    c.classList.toggle("is-pulled", pulled);
     c.querySelector(".delete").hidden = !(may.moderate || mine) || !open;
     const comments = state.commentsOf(note.id);
     c.querySelector(".comments-toggle").textContent = fmt(t("Comments (%s)"), [comments.length]);
@@ -423,7 +459,7 @@ export function mountBoard(live, root, BOARD, config) {
       e.target.addClass("pending");
       const pos = { x: Math.round(x * 10) / 10, y: Math.round(y * 10) / 10 };
       pendingMoves.set(id, true);
-      send("note.move", { id, ...pos }).then(() => {
+      send("note.move", { id, ...pos }, { coalesceKey: `move:${id}` }).then(() => {
         pendingMoves.delete(id);
         const node = cy.getElementById(`n${id}`);
         node.removeClass("pending");
@@ -557,7 +593,7 @@ export function mountBoard(live, root, BOARD, config) {
     const info = state.info;
     $("board-title").textContent = info.title;
     const may = state.me.may || {};
-    const open = !info.locked && !info.read_only_input;
+    const open = !info.locked && !info.read_only_input && root.dataset.revoked !== "1";
     $("add-note").hidden = !may.write || !open;
     const flags = [
       info.read_only_input ? t("Read-only input from the earlier session") : "",
