@@ -36,6 +36,16 @@ def _eager_celery(request):
 
 
 @pytest.fixture(autouse=True)
+def _english():
+    """Generated text follows the active language; a Russian request in an earlier test
+    (LocaleMiddleware activates per thread) must not leak into this one."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 

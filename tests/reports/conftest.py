@@ -5,16 +5,6 @@ from django.contrib.auth.models import Group, Permission
 from tests.reports.factories import full_workshop
 
 
-@pytest.fixture(autouse=True)
-def _english():
-    """Generated text follows the active language; a Russian request in an earlier test
-    (LocaleMiddleware activates per thread) must not leak into this one."""
-    from django.utils import translation
-
-    with translation.override("en"):
-        yield
-
-
 @pytest.fixture
 def ws(db):
     return full_workshop()

@@ -8,7 +8,7 @@ register = template.Library()
 
 @register.simple_tag(takes_context=True)
 def dual_time(context, moment, workshop):
-    """{% dual_time session.starts_at workshop %} -> "10:00 Turin · 14:00 Almaty"."""
+    """{% dual_time session.starts_at workshop %} -> "14:00 Almaty · 10:00 Turin"."""
     if moment is None:
         return ""
     return _dual_time(
