@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django import forms
+from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
 from participants.forms import zone_name
@@ -98,6 +99,13 @@ class RoundForm(forms.Form):
         )
         if session.current_item_id and session.current_item.kind == AgendaItem.Kind.GROUP_WORK:
             self.fields["agenda_item"].initial = session.current_item_id
+        # The next round starts from what the last one used, not from the defaults.
+        last = session.rounds.order_by("-created_at", "-id").annotate(n=Count("groups")).first()
+        if last is not None:
+            self.fields["n_groups"].initial = last.n or self.fields["n_groups"].initial
+            self.fields["strategy"].initial = last.strategy
+            self.fields["cap"].initial = last.self_select_cap
+            self.fields["board_template"].initial = last.board_template
 
 
 class GroupForm(forms.ModelForm):

@@ -115,6 +115,13 @@ class JoinLink(models.Model):
     def __str__(self) -> str:
         return self.code
 
+    @property
+    def role_label(self) -> str:
+        """The role this link joins as, in the reader's language."""
+        from participants.models import Role
+
+        return str(Role(self.role).label) if self.role in Role.values else self.role
+
 
 class AgendaItem(models.Model):
     class Kind(models.TextChoices):

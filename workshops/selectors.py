@@ -11,7 +11,7 @@ from typing import Any
 from django.db.models import Count, Prefetch, QuerySet
 from django.utils import timezone
 
-from participants.models import Country, Participant, Stakeholder
+from participants.models import Country, Participant, Role, Stakeholder
 
 from .models import AgendaItem, BreakoutGroup, BreakoutRound, GroupMembership, JoinLink, Session, Workshop
 
@@ -99,6 +99,14 @@ class Roster:
     by_country: list[tuple[str, int]] = field(default_factory=list)
     by_stakeholder: list[tuple[str, int]] = field(default_factory=list)
     online_count: int = 0
+    observers: list[dict[str, Any]] = field(default_factory=list)
+
+
+def open_join_links(session: Session) -> list[JoinLink]:
+    """The session's join links that work now (not revoked, not expired), newest first."""
+    now = timezone.now()
+    return [link for link in session.join_links.filter(revoked_at__isnull=True).order_by("-created_at", "-id")
+            if link.expires_at is None or link.expires_at > now]
 
 
 def roster(session: Session, *, online: set[int]) -> Roster:
@@ -124,13 +132,16 @@ def roster(session: Session, *, online: set[int]) -> Roster:
     for group in groups:
         for m in group.memberships.all():
             m.online = m.participant_id in online
-    waiting = [r for r in rows if round_ is not None and r["group"] is None]
+    # Observers watch: they are never placed in groups, so never "waiting" for one.
+    waiting = [r for r in rows if round_ is not None and r["group"] is None
+               and r["participant"].role != Role.OBSERVER]
+    observers = [r for r in rows if r["participant"].role == Role.OBSERVER]
     countries = dict(Country.choices)
     stakeholders = dict(Stakeholder.choices)
     by_country = Counter(countries.get(p.country, p.country) for p in people)
     by_stakeholder = Counter(stakeholders.get(p.stakeholder, p.stakeholder) for p in people)
     return Roster(
-        rows=rows, groups=groups, waiting=waiting, round=round_,
+        rows=rows, groups=groups, waiting=waiting, round=round_, observers=observers,
         by_country=sorted(by_country.items(), key=lambda kv: (-kv[1], str(kv[0]))),
         by_stakeholder=sorted(by_stakeholder.items(), key=lambda kv: (-kv[1], str(kv[0]))),
         online_count=len(online & {p.pk for p in people}),

@@ -346,6 +346,9 @@ def move_participant(*, round_: BreakoutRound, participant: Participant, group: 
         raise DomainError("not_found", "no such participant")
     if group is not None and group.round_id != round_.pk:
         raise DomainError("not_found", "no such group")
+    if group is not None and participant.role == Role.OBSERVER:
+        raise DomainError("invalid", "observers watch the plenary; they are not placed in groups",
+                          fields={"participant": "an observer"})
     if round_.closed_at is not None:
         raise DomainError("conflict", "this round was already recalled")
     membership = GroupMembership.objects.select_for_update().filter(round=round_, participant=participant).first()

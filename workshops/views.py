@@ -23,7 +23,7 @@ from django.views.decorators.http import require_POST
 from live import presence
 from live import services as live_services
 from participants.identity import actor_for, is_facilitator_user
-from participants.models import Attendance, Country, Stakeholder
+from participants.models import Attendance, Country, Role, Stakeholder
 from realtime.errors import DomainError
 
 from . import selectors, services
@@ -179,13 +179,15 @@ def join_qr(request: HttpRequest, uuid, pk: int) -> HttpResponse:
 
 
 def _console_context(request: HttpRequest, session: Session) -> dict:
-    link = session.join_links.filter(revoked_at__isnull=True).order_by("-created_at").first()
-    if link is not None and link.expires_at is not None and link.expires_at <= timezone.now():
-        link = None
+    # The card projected to the room is the participants' link; links for other roles
+    # (observers, say) are listed apart, so nobody joins as an observer by mistake.
+    links = selectors.open_join_links(session)
+    link = next((lk for lk in links if lk.role == Role.PARTICIPANT), None)
     return {
         "session": session, "workshop": session.workshop, "items": selectors.agenda_of(session),
         "roster": selectors.roster(session, online=presence.online_ids(session.pk)), "link": link,
         "link_url": join_url(request, link) if link else "",
+        "other_links": [(lk, join_url(request, lk)) for lk in links if lk.role != Role.PARTICIPANT],
         "round_form": RoundForm(session=session),
     }
 

@@ -24,7 +24,8 @@ const OP_ERRORS = {
   "message.send": { invalid: gettext("Write a message of up to 500 characters.") },
   "groups.open": { conflict: recalled, not_found: gettext("This round is no longer there. Reload the page.") },
   "groups.recall": { conflict: recalled },
-  "group.move": { conflict: recalled, not_found: gettext("That person or group is no longer there.") },
+  "group.move": { conflict: recalled, not_found: gettext("That person or group is no longer there."),
+    invalid: gettext("Observers watch the plenary; they are not placed in groups.") },
   "group.rapporteur": { not_found: gettext("This person is not in the group any more.") },
 };
 
@@ -135,6 +136,11 @@ live.on("presence", (f) => {
 for (const type of ["moved", "placed", "waiting", "round.created", "rapporteur", "groups.opened", "groups.recalled",
   "group.updated"]) {
   live.on(type, refreshPanel);
+}
+// A banner from the last form sent ("Groups proposed…") says nothing true once the
+// groups opened or were called back.
+for (const type of ["groups.opened", "groups.recalled"]) {
+  live.on(type, () => document.querySelectorAll(".messages").forEach((m) => m.remove()));
 }
 // An op kept across a reload (live.js) that the server then refused: say so, as for any op.
 live.on("restored", (f) => { if (f.result && f.result.type === "error") report(f.op, f.result); });
