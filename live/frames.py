@@ -15,7 +15,7 @@ FRAMES: dict[str, tuple[set[str], set[str]]] = {
                  "boards"}, set()),
     "ack": ({"op_id"}, {"board", "seq", "id", "ids", "existing", "votes_left", "item", "ends_at", "round",
                          "participant", "group", "added", "updated", "removed", "links", "comments", "votes",
-                         "clusters", "settings"}),
+                         "clusters", "settings", "paused_left"}),
     "error": ({"code", "message"}, {"op_id", "fields", "retry_after"}),
     "snapshot": ({"board", "seq", "info", "categories", "clusters", "notes", "links", "comments", "me"}, set()),
     "caught_up": ({"board", "seq", "me"}, set()),
@@ -30,7 +30,7 @@ FRAMES: dict[str, tuple[set[str], set[str]]] = {
     # session events (workshops.events.emit)
     "session.hidden": _SESSION,
     "agenda.current": ({"seq", "item"}, set()),
-    "timer": ({"seq", "ends_at", "label", "server_now"}, set()),
+    "timer": ({"seq", "ends_at", "label", "paused_left", "server_now"}, set()),
     "message": ({"seq", "text", "from", "at"}, set()),
     "message.cleared": _SESSION,
     "groups.opened": ({"seq", "round"}, set()),

@@ -181,6 +181,23 @@ def _timer_start(ctx: SessionCtx, d: dict[str, Any]) -> dict[str, Any]:
     return {"ends_at": session.timer_ends_at.isoformat()}
 
 
+@session_op("timer.pause", schema={}, permission=RUN)
+def _timer_pause(ctx: SessionCtx, d: dict[str, Any]) -> dict[str, Any]:
+    return {"paused_left": rooms.pause_timer(session=ctx.session).timer_paused_left}
+
+
+@session_op("timer.resume", schema={}, permission=RUN)
+def _timer_resume(ctx: SessionCtx, d: dict[str, Any]) -> dict[str, Any]:
+    return {"ends_at": rooms.resume_timer(session=ctx.session).timer_ends_at.isoformat()}
+
+
+@session_op("timer.extend", schema={"minutes": F("int", lo=1, hi=60)}, permission=RUN)
+def _timer_extend(ctx: SessionCtx, d: dict[str, Any]) -> dict[str, Any]:
+    session = rooms.extend_timer(session=ctx.session, minutes=d["minutes"])
+    ends = session.timer_ends_at
+    return {"ends_at": ends.isoformat() if ends else None, "paused_left": session.timer_paused_left}
+
+
 @session_op("timer.stop", schema={}, permission=RUN)
 def _timer_stop(ctx: SessionCtx, d: dict[str, Any]) -> dict[str, Any]:
     rooms.stop_timer(session=ctx.session)

@@ -81,6 +81,8 @@ class Session(models.Model):
     groups_open = models.BooleanField(default=False)
     timer_ends_at = models.DateTimeField(null=True, blank=True)
     timer_label = models.CharField(max_length=120, blank=True)
+    # A paused countdown: the seconds it had left (timer_ends_at is then null).
+    timer_paused_left = models.PositiveIntegerField(null=True, blank=True)
     # The facilitator's last message to everyone, kept so late joiners and reconnecting
     # participants see it too; empty when cleared.
     message_text = models.CharField(max_length=500, blank=True)

@@ -161,6 +161,7 @@ def timer_frame(session: Session) -> dict[str, Any]:
         "type": "timer",
         "ends_at": ends.isoformat() if ends else None,
         "label": session.timer_label,
+        "paused_left": session.timer_paused_left,  # seconds left on a paused timer, else null
         "server_now": timezone.now().isoformat(),
     }
 

@@ -215,7 +215,8 @@ def start_timer(*, session: Session, minutes: int, label: str = "") -> Session:
     correct their clock), so the server sends one frame, not one per second."""
     session.timer_ends_at = timezone.now() + dt.timedelta(minutes=minutes)
     session.timer_label = label
-    session.save(update_fields=["timer_ends_at", "timer_label"])
+    session.timer_paused_left = None
+    session.save(update_fields=["timer_ends_at", "timer_label", "timer_paused_left"])
     emit(session_id=session.pk, frame=selectors.timer_frame(session))
     return session
 
@@ -224,9 +225,49 @@ def start_timer(*, session: Session, minutes: int, label: str = "") -> Session:
 def stop_timer(*, session: Session) -> Session:
     session.timer_ends_at = None
     session.timer_label = ""
-    session.save(update_fields=["timer_ends_at", "timer_label"])
+    session.timer_paused_left = None
+    session.save(update_fields=["timer_ends_at", "timer_label", "timer_paused_left"])
     emit(session_id=session.pk, frame=selectors.timer_frame(session))
     return session
+
+
+def _timer_changed(session: Session) -> Session:
+    session.save(update_fields=["timer_ends_at", "timer_paused_left"])
+    emit(session_id=session.pk, frame=selectors.timer_frame(session))
+    return session
+
+
+@transaction.atomic
+def pause_timer(*, session: Session) -> Session:
+    """Hold the countdown where it is (a panel overruns); everyone sees it paused."""
+    if session.timer_ends_at is None:
+        raise DomainError("conflict", "no timer is running")
+    left = (session.timer_ends_at - timezone.now()).total_seconds()
+    session.timer_paused_left = max(0, round(left))
+    session.timer_ends_at = None
+    return _timer_changed(session)
+
+
+@transaction.atomic
+def resume_timer(*, session: Session) -> Session:
+    if session.timer_paused_left is None:
+        raise DomainError("conflict", "the timer is not paused")
+    session.timer_ends_at = timezone.now() + dt.timedelta(seconds=session.timer_paused_left)
+    session.timer_paused_left = None
+    return _timer_changed(session)
+
+
+@transaction.atomic
+def extend_timer(*, session: Session, minutes: int) -> Session:
+    """Give everyone `minutes` more, running or paused (a timer that ran out starts
+    again from now)."""
+    if session.timer_paused_left is not None:
+        session.timer_paused_left += minutes * 60
+    elif session.timer_ends_at is not None:
+        session.timer_ends_at = max(session.timer_ends_at, timezone.now()) + dt.timedelta(minutes=minutes)
+    else:
+        raise DomainError("conflict", "no timer to extend")
+    return _timer_changed(session)
 
 
 @transaction.atomic

@@ -13,6 +13,17 @@ const live = connectLive(root.dataset.session);
 mountSessionBar(live, document.getElementById("session-bar"));
 const panel = document.getElementById("console-panel");
 const signals = document.getElementById("signals");
+// Timer buttons for the state it is in: pause a running one, resume a paused one.
+function timerButtons(t) {
+  const running = Boolean(t && t.ends_at);
+  const paused = Boolean(t && !t.ends_at && typeof t.paused_left === "number");
+  document.getElementById("timer-pause").hidden = !running;
+  document.getElementById("timer-resume").hidden = !paused;
+  document.getElementById("timer-extend").hidden = !running && !paused;
+}
+timerButtons(null);
+live.on("welcome", (w) => timerButtons(w.timer));
+live.on("timer", timerButtons);
 // Tests and people alike can see when the console is live.
 live.on("welcome", () => { root.dataset.live = "online"; });
 live.on("status", (f) => { if (f.status !== "online") root.dataset.live = f.status; });
@@ -21,6 +32,9 @@ live.on("status", (f) => { if (f.status !== "online") root.dataset.live = f.stat
 const recalled = gettext("These groups were already recalled. Propose a new round.");
 const OP_ERRORS = {
   "timer.start": { invalid: gettext("Minutes must be a whole number from 1 to 240.") },
+  "timer.pause": { conflict: gettext("No timer is running.") },
+  "timer.resume": { conflict: gettext("The timer is not paused.") },
+  "timer.extend": { conflict: gettext("Start a timer first.") },
   "message.send": { invalid: gettext("Write a message of up to 500 characters.") },
   "groups.open": { conflict: recalled, not_found: gettext("This round is no longer there. Reload the page.") },
   "groups.recall": { conflict: recalled },
@@ -56,7 +70,7 @@ root.addEventListener("click", (event) => {
   const button = event.target.closest("[data-op]");
   if (!button) return;
   const data = {};
-  for (const key of ["item", "round", "group", "participant"]) {
+  for (const key of ["item", "round", "group", "participant", "minutes"]) {
     if (button.dataset[key] !== undefined) data[key] = Number(button.dataset[key]);
   }
   op(button.dataset.op, data);

@@ -79,6 +79,17 @@ export function mountSessionBar(live, element) {
   function showTimer(frame) {
     clearInterval(state.ticking);
     state.ticking = null;
+    timer.classList.remove("paused");
+    if (frame && !frame.ends_at && typeof frame.paused_left === "number") {
+      // Paused: the time it had left, standing still.
+      state.endsAt = null;
+      timerLabel.textContent = `${frame.label ? `${frame.label} · ` : ""}${gettext("Paused")} `;
+      timerValue.textContent = formatRemaining(frame.paused_left * 1000);
+      timer.classList.toggle("ending", frame.paused_left < 60);
+      timer.classList.add("paused");
+      timer.classList.remove("hidden");
+      return;
+    }
     if (!frame || !frame.ends_at) { state.endsAt = null; timer.classList.add("hidden"); return; }
     state.endsAt = Date.parse(frame.ends_at);
     state.offset = frame.server_now ? Date.parse(frame.server_now) - Date.now() : 0;

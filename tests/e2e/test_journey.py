@@ -107,6 +107,15 @@ def test_join_by_code_on_a_phone_and_follow_a_move_and_a_timer_live(live_url, ne
     console.fill("#timer-minutes", "10")
     console.click("#timer-start")
     expect(phone.locator(".sb-timer-value")).to_have_text(re.compile(r"^(10:00|09:5\d)$"))
+    # A speaker overruns: paused, it stands still on the phone; five more minutes; resumed.
+    console.click("#timer-pause")
+    expect(phone.locator(".sb-timer-label")).to_contain_text("Paused")
+    expect(console.locator("#timer-resume")).to_be_visible()
+    console.click("#timer-extend")
+    expect(phone.locator(".sb-timer-value")).to_have_text(re.compile(r"^(15:00|14:5\d)$"))
+    console.click("#timer-resume")
+    expect(phone.locator(".sb-timer-label")).not_to_contain_text("Paused")
+    expect(console.locator("#timer-pause")).to_be_visible()
     assert phone.evaluate("window.__sameDocument") is True  # followed without a reload
     expect(console.locator(f".group-col[data-group='{other.pk}'] .name", has_text="Madina")).to_be_visible()
 

@@ -115,6 +115,33 @@ async def test_a_timer_started_by_the_facilitator_reaches_every_participant(any_
     await fac.disconnect()
 
 
+async def test_pause_resume_and_extend_reach_participants_and_a_late_joiner_sees_the_pause(any_layer):
+    session = await database_sync_to_async(make_session)()
+    link = await database_sync_to_async(make_link)(session)
+    comm, _ = await connect(session, await database_sync_to_async(joined_cookie)(link, "Alice"))
+    fac, _ = await connect(session, await database_sync_to_async(facilitator_cookie)())
+    await send_op(fac, "timer.start", {"minutes": 5}, op_id="t1")
+    await next_of(comm, "timer")
+    ack = await send_op(fac, "timer.pause", {}, op_id="t2")
+    paused = await next_of(comm, "timer")
+    assert (paused["ends_at"], paused["paused_left"]) == (None, ack["paused_left"])
+    assert 295 <= ack["paused_left"] <= 300
+    late, welcome = await connect(session, await database_sync_to_async(joined_cookie)(link, "Late"))
+    assert welcome["timer"]["paused_left"] == ack["paused_left"]
+    extended = await send_op(fac, "timer.extend", {"minutes": 5}, op_id="t3")
+    assert extended["paused_left"] == ack["paused_left"] + 300
+    await next_of(comm, "timer")
+    resumed = await send_op(fac, "timer.resume", {}, op_id="t4")
+    frame = await next_of(comm, "timer")
+    assert (frame["ends_at"], frame["paused_left"]) == (resumed["ends_at"], None)
+    error = await send_op(fac, "timer.resume", {}, op_id="t5")  # not paused now
+    assert (error["type"], error["code"]) == ("error", "conflict")
+    error = await send_op(comm, "timer.pause", {}, op_id="t6")  # participants do not run the room
+    assert (error["type"], error["code"]) == ("error", "forbidden")
+    for ws in (comm, late, fac):
+        await ws.disconnect()
+
+
 async def test_a_late_joiner_gets_the_last_message_in_the_welcome_until_the_facilitator_clears_it(any_layer):
     session = await database_sync_to_async(make_session)()
     link = await database_sync_to_async(make_link)(session)

@@ -8,8 +8,8 @@ from django.utils import timezone
 from participants.models import Attendance, Role
 from realtime.errors import DomainError
 from tests.workshops.factories import Listener, make_item, make_participant, make_session, make_workshop
-from workshops import services
-from workshops.models import AgendaItem, BreakoutRound, GroupMembership, JoinLink, Session, Workshop
+from workshops import selectors, services
+from workshops.models import AgendaItem, BreakoutRound, GroupMembership, JoinLink, Session, SessionEvent, Workshop
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("memory_layer")]
 COUNTRIES = ["KZ", "KG", "TJ", "UZ", "TM", "KZ", "KG"]
@@ -85,6 +85,41 @@ def test_a_timer_is_one_frame_with_its_end_and_stopping_clears_it(django_capture
         services.stop_timer(session=session)
     [(stream, frame)] = listener.frames()
     assert (frame["ends_at"], frame["label"]) == (None, "")
+
+
+def test_a_paused_timer_keeps_what_it_had_left_resumes_from_there_and_can_be_extended():
+    session = make_session()
+    services.start_timer(session=session, minutes=10, label="Group work")
+    session.timer_ends_at = timezone.now() + dt.timedelta(minutes=4, seconds=30)  # it ran 5.5 minutes
+    session.save()
+    services.pause_timer(session=session)
+    session.refresh_from_db()
+    assert (session.timer_ends_at, session.timer_paused_left) == (None, 270)
+    assert selectors.timer_frame(session)["paused_left"] == 270
+    services.extend_timer(session=session, minutes=5)
+    assert Session.objects.get(pk=session.pk).timer_paused_left == 570
+    before = timezone.now()
+    services.resume_timer(session=session)
+    session.refresh_from_db()
+    assert session.timer_paused_left is None
+    assert before + dt.timedelta(seconds=569) <= session.timer_ends_at <= timezone.now() + dt.timedelta(seconds=570)
+    # Ran out meanwhile: extending starts again from now, not from the past end.
+    session.timer_ends_at = timezone.now() - dt.timedelta(minutes=3)
+    session.save()
+    services.extend_timer(session=session, minutes=2)
+    session.refresh_from_db()
+    assert session.timer_ends_at > timezone.now() + dt.timedelta(seconds=110)
+    assert SessionEvent.objects.filter(session=session, type="timer").count() == 5
+
+
+def test_pausing_or_extending_no_timer_is_refused_and_writes_nothing():
+    session = make_session()
+    for call in (lambda: services.pause_timer(session=session), lambda: services.resume_timer(session=session),
+                 lambda: services.extend_timer(session=session, minutes=5)):
+        with pytest.raises(DomainError) as refused:
+            call()
+        assert refused.value.code == "conflict"
+    assert not SessionEvent.objects.filter(session=session).exists()
 
 
 def test_a_message_goes_to_everyone_in_the_session_and_is_kept_until_the_next_one(django_capture_on_commit_callbacks):
