@@ -146,7 +146,7 @@ def start_app_server(port: int, args) -> tuple[subprocess.Popen, Path]:
     log = LOG_DIR / "bench-app-server.log"
     # Exactly `make serve`: the same executable and flags.
     cmd = [str(VENV_BIN / "uvicorn"), "config.asgi:application", "--host", "127.0.0.1", "--port", str(port),
-           "--no-access-log", "--ws-per-message-deflate", "false", *args.server_arg]
+           "--no-access-log", "--ws-per-message-deflate", "false", "--ws-max-size", "65536", *args.server_arg]
     if args.profile:  # the event loop runs in the main thread, which cProfile sees
         cmd = [sys.executable, str(ROOT / "bench" / "profile_server.py"), args.profile, *cmd[1:]]
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT,

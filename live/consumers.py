@@ -144,19 +144,32 @@ def _log_failure(task: asyncio.Task) -> None:
         logger.error("rights re-read failed", exc_info=task.exception())
 
 
+#: How those frames' types appear in an encoded frame (realtime.broadcast.encode), by stream
+#: kind: what RightsWatcher.push looks for before it parses anything.
+RIGHTS_NEEDLES = {kind: tuple(f'"type":"{t}"' for t in sorted(types)) for kind, types in RIGHTS_FRAMES.items()}
+
+
 class RightsWatcher:
     """A hub subscriber (it has `push`) on the person's own and session streams: frames
-    that change what they may see make the consumer re-read its rights."""
+    that change what they may see make the consumer re-read its rights.
 
-    __slots__ = ("consumer", "kind")
+    Every socket has one on its session stream, so `push` runs once per socket for every
+    session frame (1,000 times per frame with 1,000 sockets): it only looks for a few
+    prepared substrings, and parses the frame only when one is there."""
+
+    __slots__ = ("consumer", "kind", "needles")
 
     def __init__(self, consumer: LiveConsumer, kind: str) -> None:
         self.consumer, self.kind = consumer, kind
+        self.needles = RIGHTS_NEEDLES[kind]
 
     def push(self, text: str) -> None:
-        wanted = RIGHTS_FRAMES[self.kind]
-        if not any(f'"type":"{t}"' in text for t in wanted):
+        for needle in self.needles:
+            if needle in text:
+                break
+        else:
             return
+        wanted = RIGHTS_FRAMES[self.kind]
         with contextlib.suppress(ValueError):
             if json.loads(text).get("type") in wanted:
                 self.consumer.rights_changed()
