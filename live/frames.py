@@ -39,6 +39,7 @@ FRAMES: dict[str, tuple[set[str], set[str]]] = {
     "rapporteur": ({"seq", "group", "participant", "name"}, set()),
     "signal": ({"seq", "group", "name", "signal", "by", "at"}, set()),
     "group.updated": ({"seq", "group"}, set()),
+    "group.removed": ({"seq", "group"}, set()),
     "round.created": ({"seq", "round"}, set()),
     "placed": ({"seq", "participant", "group"}, set()),
     "waiting": ({"seq", "participant", "name"}, set()),

@@ -242,6 +242,12 @@ def _group_rapporteur(ctx: SessionCtx, d: dict[str, Any]) -> dict[str, Any]:
     return {}
 
 
+@session_op("group.remove", schema={"group": ID}, permission=RUN)
+def _group_remove(ctx: SessionCtx, d: dict[str, Any]) -> dict[str, Any]:
+    spanning.remove_group(group=_group(_round(ctx), d["group"]))
+    return {"group": d["group"]}
+
+
 @session_op("group.choose", schema={"group": ID}, permission=permissions.GROUP_CHOOSE)
 def _group_choose(ctx: SessionCtx, d: dict[str, Any]) -> dict[str, Any]:
     participant = ctx.conn.actor.participant

@@ -352,6 +352,16 @@ def update_group(*, group: BreakoutGroup, name: str, video_url: str) -> Breakout
 
 
 @transaction.atomic
+def remove_group(*, group: BreakoutGroup) -> None:
+    """Delete a group (live.services.remove_group checks it is empty first); the
+    facilitators' consoles are told."""
+    session_id, pk = group.round.session_id, group.pk
+    group.delete()  # its (empty) board goes with it
+    emit(session_id=session_id, frame={"type": "group.removed", "group": pk},
+         audience=[facilitators_stream(session_id)])
+
+
+@transaction.atomic
 def open_round(*, round_: BreakoutRound) -> BreakoutRound:
     """Send everyone to their groups: each client refreshes and gets its group."""
     if round_.closed_at is not None:

@@ -41,6 +41,8 @@ const OP_ERRORS = {
   "group.move": { conflict: recalled, not_found: gettext("That person or group is no longer there."),
     invalid: gettext("Observers watch the plenary; they are not placed in groups.") },
   "group.rapporteur": { not_found: gettext("This person is not in the group any more.") },
+  "group.remove": { conflict: gettext("Only an empty group whose board has no notes can be removed."),
+    not_found: gettext("That group is no longer there.") },
 };
 
 function report(name, err) {
@@ -148,7 +150,7 @@ live.on("presence", (f) => {
   if (changed) refreshPanel();
 });
 for (const type of ["moved", "placed", "waiting", "round.created", "rapporteur", "groups.opened", "groups.recalled",
-  "group.updated"]) {
+  "group.updated", "group.removed"]) {
   live.on(type, refreshPanel);
 }
 // A banner from the last form sent ("Groups proposed…") says nothing true once the
