@@ -30,6 +30,7 @@ from realtime.hub import Hub, Outbox, get_hub
 from realtime.limits import KeyedBuckets
 from realtime.protocol import Frame, parse_frame
 from workshops import events
+from workshops import services as rooms
 
 from . import boards, connection, ops, presence
 
@@ -54,7 +55,8 @@ class Ticker:
     BOARD_HEADS_INTERVAL it pushes one pre-encoded `head` frame per followed board and
     session (heads of all of them in two queries), so clients notice a silently lost
     frame; every presence.HEARTBEAT it touches its sockets' presence rows and forgets
-    sockets of dead processes."""
+    sockets of dead processes; every tick it calls back the groups whose recalling timer
+    ran out (one query on the small session table)."""
 
     def __init__(self, hub: Hub) -> None:
         self.hub = hub
@@ -106,6 +108,7 @@ class Ticker:
                     since_beat = 0.0
                     await self.heartbeat()
                 await self.flush_presence()
+                await database_sync_to_async(rooms.recall_when_due)()
                 if since_heads >= setting("BOARD_HEADS_INTERVAL", 15.0):
                     since_heads = 0.0
                     await self.send_heads()

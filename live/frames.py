@@ -30,7 +30,7 @@ FRAMES: dict[str, tuple[set[str], set[str]]] = {
     # session events (workshops.events.emit)
     "session.hidden": _SESSION,
     "agenda.current": ({"seq", "item"}, set()),
-    "timer": ({"seq", "ends_at", "label", "paused_left", "server_now"}, set()),
+    "timer": ({"seq", "ends_at", "label", "paused_left", "recalls", "server_now"}, set()),
     "message": ({"seq", "text", "from", "at"}, set()),
     "message.cleared": _SESSION,
     "groups.opened": ({"seq", "round"}, set()),

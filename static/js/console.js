@@ -103,7 +103,7 @@ root.addEventListener("drop", (event) => {
 
 document.getElementById("timer-form").addEventListener("submit", (event) => {
   event.preventDefault();
-  op("timer.start", { minutes: Number(event.target.minutes.value) });
+  op("timer.start", { minutes: Number(event.target.minutes.value), recall: event.target.recall.checked });
 });
 document.getElementById("message-form").addEventListener("submit", (event) => {
   event.preventDefault();

@@ -94,6 +94,8 @@ export function mountSessionBar(live, element) {
     state.endsAt = Date.parse(frame.ends_at);
     state.offset = frame.server_now ? Date.parse(frame.server_now) - Date.now() : 0;
     timerLabel.textContent = frame.label ? `${frame.label} ` : `${gettext("Time left")} `;
+    // The groups end with it: say so, so nobody is surprised when they are called back.
+    if (frame.recalls) timerLabel.textContent = `${gettext("Groups end in")} `;
     timer.classList.remove("hidden");
     tick();
     state.ticking = setInterval(tick, 1000);
