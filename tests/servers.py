@@ -86,3 +86,20 @@ def start_server(*, database_url: str | None = None) -> Server:
             time.sleep(0.2)
     Server(proc, base, log).stop()
     raise RuntimeError(f"the server did not start; see {log}")
+
+
+def start_worker(*, database_url: str, name: str, env_extra: dict[str, str] | None = None) -> Server:
+    """A real Celery worker (solo pool) on this process's REDIS_URL and `database_url`,
+    logging to var/celery-<name>.log; `Server.stop()` stops it (its base_url is empty)."""
+    env = dict(os.environ)
+    env.update({"DATABASE_URL": database_url, "CELERY_TASK_ALWAYS_EAGER": "0", "CONN_MAX_AGE": "0",
+                **(env_extra or {})})
+    env.pop("TEST_DATABASE_NAME", None)
+    (ROOT / "var").mkdir(exist_ok=True)
+    log = ROOT / "var" / f"celery-{name}.log"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo", "--loglevel=INFO",
+         "-n", f"{name}@%h", "--without-gossip", "--without-mingle", "--without-heartbeat"],
+        cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT, start_new_session=True,
+    )
+    return Server(proc, "", log)
