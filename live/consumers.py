@@ -41,7 +41,8 @@ CLOSE_UNAUTHENTICATED = 4401
 CLOSE_TOO_MANY_SOCKETS = 4429
 
 #: Frames that change what the person behind a socket may see, by the stream they come on.
-RIGHTS_FRAMES = {"participant": {"moved", "rapporteur", "placed"}, "session": {"groups.opened", "groups.recalled"}}
+RIGHTS_FRAMES = {"participant": {"moved", "rapporteur", "placed"},
+                 "session": {"groups.opened", "groups.recalled", "boards.changed"}}
 
 
 def setting(name: str, default: float) -> float:

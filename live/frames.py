@@ -40,6 +40,7 @@ FRAMES: dict[str, tuple[set[str], set[str]]] = {
     "signal": ({"seq", "group", "name", "signal", "by", "at"}, set()),
     "group.updated": ({"seq", "group"}, set()),
     "group.removed": ({"seq", "group"}, set()),
+    "boards.changed": _SESSION,
     "round.created": ({"seq", "round"}, set()),
     "placed": ({"seq", "participant", "group"}, set()),
     "waiting": ({"seq", "participant", "name"}, set()),

@@ -61,3 +61,15 @@ def remove_group(*, group: BreakoutGroup) -> None:
     if Note.objects.filter(board__group=group).exists():
         raise DomainError("conflict", "the group's board holds notes", fields={"group": "has notes"})
     rooms.remove_group(group=group)
+
+
+@transaction.atomic
+def add_board(*, session: Session, template: str, title: str = "", author_mode: str = Board.AuthorMode.NAMED,
+              categories: list[tuple[str, str]] | None = None) -> Board:
+    """Another plenary board for the session (a reflection grid, proposals for session
+    two, a blank board with the facilitator's own categories). Everyone's screens are
+    told (`boards.changed`), so rooms offer it without a reload."""
+    board = boards.create_board(session=session, template=template, title=title, author_mode=author_mode,
+                                categories=categories if template == Board.Template.BLANK else None)
+    rooms.boards_changed(session=session)
+    return board

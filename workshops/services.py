@@ -354,6 +354,12 @@ def update_group(*, group: BreakoutGroup, name: str, video_url: str) -> Breakout
     return group
 
 
+def boards_changed(*, session: Session) -> None:
+    """Tell everyone the session's boards changed (a board was added): screens re-read
+    which boards they are offered (live.consumers pushes a new welcome)."""
+    emit(session_id=session.pk, frame={"type": "boards.changed"})
+
+
 @transaction.atomic
 def remove_group(*, group: BreakoutGroup) -> None:
     """Delete a group (live.services.remove_group checks it is empty first); the
