@@ -177,7 +177,8 @@ class LiveConsumer(AsyncWebsocketConsumer):
                 session_uuid=str(self.scope["url_route"]["kwargs"]["session_uuid"]),
             )
             limit = int(setting("LIVE_MAX_SOCKETS", 10))
-            if await database_sync_to_async(presence.sockets_open)(self.conn.actor) >= limit:
+            if not await database_sync_to_async(presence.admit)(socket=self.socket_key, actor=self.conn.actor,
+                                                                session_id=self.conn.session_id, limit=limit):
                 raise DomainError("rate_limited", f"at most {limit} open connections per person",
                                   retry_after=float(presence.PRESENCE_TTL))
         except (OperationalError, InterfaceError):
@@ -187,8 +188,6 @@ class LiveConsumer(AsyncWebsocketConsumer):
             await self._refuse(exc, CLOSE_TOO_MANY_SOCKETS if exc.code == "rate_limited" else CLOSE_UNAUTHENTICATED)
             return
         await self._follow(self.conn.streams)
-        await database_sync_to_async(presence.join)(socket=self.socket_key, session_id=self.conn.session_id,
-                                                    actor=self.conn.actor)
         self.ticker.sockets.add(self.socket_key)
         self.ticker.dirty_sessions.add(self.conn.session_id)
         self.reply(self.conn.welcome)

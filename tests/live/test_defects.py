@@ -175,6 +175,25 @@ async def test_more_sockets_than_allowed_for_one_person_refuses_only_the_extra_o
             await ws.close()
 
 
+async def test_sockets_opened_all_at_once_still_get_at_most_the_limit(room: Room, settings):
+    settings.LIVE_MAX_SOCKETS = 3
+
+    async def open_one():
+        comm = WebsocketCommunicator(application, f"/ws/sessions/{room.session.uuid}/",
+                                     headers=[ORIGIN, (b"cookie", room.cookies["ann"].encode())])
+        connected, _ = await comm.connect(timeout=5)
+        assert connected
+        return comm, json.loads(await comm.receive_from(timeout=5))
+
+    opened = await asyncio.gather(*(open_one() for _ in range(6)))
+    try:
+        kinds = sorted(first["type"] if first["type"] == "welcome" else first["code"] for _, first in opened)
+        assert kinds == ["rate_limited"] * 3 + ["welcome"] * 3
+    finally:
+        for comm, _ in opened:
+            await comm.disconnect()
+
+
 # --- 2. unknown paths, control characters ---------------------------------------------------
 
 
