@@ -297,6 +297,115 @@ async def test_frames_no_parser_should_choke_on_answer_errors_and_keep_the_socke
 # --- 4. the database unreachable --------------------------------------------------------------
 
 
+def _closed_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]  # nobody listens there once this socket is closed
+
+
+class DatabaseDown:
+    """Make the database unreachable for the server, for real: on PostgreSQL every open
+    connection to the test database is terminated (pg_terminate_backend) and new ones go
+    to a closed port; on SQLite new connections go to a file that cannot be opened."""
+
+    def __init__(self) -> None:
+        from django.db import connections
+
+        self.settings = connections["default"].settings_dict  # shared by every thread's connection
+        self.saved = dict(self.settings)
+
+    def restore(self) -> None:
+        self.settings.update(self.saved)
+
+    async def __aenter__(self) -> DatabaseDown:
+        from django.db import connections
+
+        try:
+            if connections["default"].vendor == "postgresql":
+                self.settings["PORT"] = str(_closed_port())
+                self._terminate_all()
+            else:
+                self.settings["NAME"] = "/nonexistent-dir/db.sqlite3"
+            await sync_to_async(lambda: connections["default"].close())()  # the server's worker thread's
+        except BaseException:
+            self.restore()
+            raise
+        return self
+
+    def _terminate_all(self) -> None:
+        import psycopg2
+
+        raw = psycopg2.connect(dbname=self.saved["NAME"], user=self.saved["USER"], host=self.saved["HOST"],
+                               port=self.saved["PORT"] or 5432, password=self.saved["PASSWORD"])
+        try:
+            raw.autocommit = True
+            with raw.cursor() as cur:
+                cur.execute("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                            "WHERE datname = current_database() AND pid <> pg_backend_pid()")
+        finally:
+            raw.close()
+
+    async def __aexit__(self, *exc) -> None:
+        self.restore()
+
+
+@pytest.fixture
+def database_down(room):
+    """A DatabaseDown to enter; afterwards the test's own (terminated) connections are
+    dropped before the test database is flushed."""
+    from django.db import connections
+
+    down = DatabaseDown()
+    yield down
+    down.restore()
+    connections.close_all()
+
+
+async def test_a_database_outage_answers_unavailable_and_a_resent_op_applies_exactly_once(
+        room: Room, database_down: DatabaseDown, any_layer):
+    board = room.plenary.pk
+    ws, _ = await connect(room.session.uuid, room.cookies["ann"])
+    fac, _ = await connect(room.session.uuid, room.cookies["fac"])
+    try:
+        await ws.subscribe(board)
+        async with database_down:
+            typed = await ws.op(board, "note.add", {"text": "typed during the blip"}, op_id="blip-note")
+            said = await fac.op(None, "message.send", {"text": "Back in five"}, op_id="blip-msg")
+            for error in (typed, said):
+                assert (error["type"], error["code"]) == ("error", "unavailable"), error
+                assert error["retry_after"] > 0
+            await ws.send({"type": "ping"})
+            assert (await ws.next("pong", "error"))["code"] == "unavailable"
+            # A socket opened meanwhile is told so too, and closed (try again later).
+            first, closed = await _refused_socket(room.session.uuid, room.cookies["ben"])
+            assert (first["type"], first["code"]) == ("error", "unavailable"), first
+            assert closed == {"type": "websocket.close", "code": 1013}
+        # The database is back: the client resends the same op ids.
+        ack = await ws.op(board, "note.add", {"text": "typed during the blip"}, op_id="blip-note")
+        assert ack["type"] == "ack", ack
+        assert await ws.op(board, "note.add", {"text": "typed during the blip"}, op_id="blip-note") == ack
+        msg = await fac.op(None, "message.send", {"text": "Back in five"}, op_id="blip-msg")
+        assert msg["type"] == "ack", msg
+        assert await fac.op(None, "message.send", {"text": "Back in five"}, op_id="blip-msg") == msg
+        event = await ws.event(board, ack["seq"])
+        assert event["data"]["note"]["text"] == "typed during the blip"
+        await ws.nothing_more(lambda fr: fr["type"] == "event" and fr["seq"] == ack["seq"])
+
+        def applied():
+            return (Note.objects.filter(board_id=board, text="typed during the blip").count(),
+                    BoardEvent.objects.filter(op_id="blip-note").count(),
+                    SessionEvent.objects.filter(op_id="blip-msg").count(),
+                    Session.objects.get(pk=room.session.pk).message_text)
+
+        assert await sync_to_async(applied)() == (1, 1, 1, "Back in five")
+        await still_open(ws)
+    finally:
+        await ws.close()
+        await fac.close()
+
+
 # --- 5. presence: per-socket rows with a heartbeat expiry ---------------------------------
 
 
