@@ -16,6 +16,7 @@ import pytest
 from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
 from config.asgi import application
@@ -27,7 +28,7 @@ from participants.models import Participant
 from tests.mapping import factories as f
 from tests.mapping.wsclient import ORIGIN, WS, connect
 from workshops import services as rooms
-from workshops.models import Session, SessionEvent
+from workshops.models import AgendaItem, Session, SessionEvent
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 
@@ -256,6 +257,32 @@ async def test_control_characters_in_any_text_field_are_refused_by_name_and_noth
     finally:
         await ws.close()
         await fac.close()
+
+
+def test_control_characters_typed_into_the_pages_forms_are_form_errors_not_server_errors(room: Room):
+    """What the forms save is sent live too (agenda.current, group_info, presence names)."""
+    from tests.workshops.factories import make_link
+
+    client = Client()
+    client.force_login(f.facilitator_user())
+    url = reverse("workshops:agenda_create", args=[room.session.uuid])
+    for title, description in (("Panel\x00", ""), ("Panel\x07", ""), ("Panel", "one\x1b[2J")):
+        response = client.post(url, {"title": title, "kind": "panel", "planned_minutes": 30,
+                                     "description": description})
+        assert response.status_code == 200, (repr(title), response.status_code)  # the form again, with its error
+    assert not AgendaItem.objects.filter(session=room.session).exists()
+    # Line breaks as browsers send them are not control characters to refuse.
+    response = client.post(url, {"title": "Panel", "kind": "panel", "planned_minutes": 30,
+                                 "description": "line one\r\nline two\tend"})
+    assert response.status_code == 302
+    assert AgendaItem.objects.get(session=room.session).description == "line one\r\nline two\tend"
+
+    link = make_link(room.session)
+    joined = Client().post(f"/j/{link.token}/", {
+        "display_name": "Eve\x07", "country": "KZ", "stakeholder": "teacher", "language": "en",
+        "timezone_name": "Asia/Almaty", "consent": "on"})
+    assert joined.status_code == 200
+    assert not Participant.objects.filter(display_name__startswith="Eve").exists()
 
 
 # --- 3. malformed frames (envelope cases not in tests/mapping/test_consumer_errors.py) ------
