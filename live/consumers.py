@@ -205,18 +205,18 @@ class LiveConsumer(AsyncWebsocketConsumer):
                 session_uuid=str(self.scope["url_route"]["kwargs"]["session_uuid"]),
             )
             limit = int(setting("LIVE_MAX_SOCKETS", 10))
-            if await database_sync_to_async(presence.sockets_open)(self.conn.actor) >= limit:
+            if not await database_sync_to_async(presence.admit)(socket=self.socket_key, actor=self.conn.actor,
+                                                                session_id=self.conn.session_id, limit=limit):
                 raise DomainError("rate_limited", f"at most {limit} open connections per person",
                                   retry_after=float(presence.PRESENCE_TTL))
         except (OperationalError, InterfaceError):
-            await self._refuse(DomainError("unavailable", "the database is unreachable", retry_after=2.0), 1013)
+            await self._refuse(DomainError("unavailable", "the database is unreachable",
+                                           retry_after=ops.UNAVAILABLE_RETRY_AFTER), 1013)
             return
         except DomainError as exc:
             await self._refuse(exc, CLOSE_TOO_MANY_SOCKETS if exc.code == "rate_limited" else CLOSE_UNAUTHENTICATED)
             return
         await self._follow(self.conn.streams)
-        await database_sync_to_async(presence.join)(socket=self.socket_key, session_id=self.conn.session_id,
-                                                    actor=self.conn.actor)
         self.ticker.sockets.add(self.socket_key)
         self.ticker.dirty_sessions.add(self.conn.session_id)
         self.reply(self.conn.welcome)
@@ -373,6 +373,35 @@ class LiveConsumer(AsyncWebsocketConsumer):
         if frame.board in self.board_streams:
             await self._drop_board(frame.board)
         self.reply({"type": "unsubscribed", "board": frame.board})
+
+
+def refuse_when_database_down(inner):
+    """ASGI middleware around the websocket stack: the session/auth middleware reads the
+    browser session from the database before any consumer runs, so a database that cannot
+    be reached would fail the handshake with an exception (HTTP 500). Answer as the
+    consumer does instead: accept, error `unavailable` with retry_after, close 1013."""
+
+    async def app(scope, receive, send):
+        started = False
+
+        async def receive_first():
+            nonlocal started
+            started = True  # the consumer has begun the handshake: errors after this are its own
+            return await receive()
+
+        try:
+            return await inner(scope, receive_first, send)
+        except (OperationalError, InterfaceError):
+            if started or scope["type"] != "websocket":
+                raise
+        logger.warning("database unreachable at a websocket handshake")
+        await receive()  # websocket.connect
+        await send({"type": "websocket.accept"})
+        refused = DomainError("unavailable", "the database is unreachable", retry_after=ops.UNAVAILABLE_RETRY_AFTER)
+        await send({"type": "websocket.send", "text": encode(refused.frame())})
+        await send({"type": "websocket.close", "code": 1013})
+
+    return app
 
 
 class RefuseConsumer(AsyncWebsocketConsumer):

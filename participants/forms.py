@@ -7,6 +7,8 @@ import zoneinfo
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from realtime.schema import FORM_TEXT
+
 from .models import Country, Language, Stakeholder
 
 
@@ -22,7 +24,7 @@ def zone_name(value: str, *, message: str) -> str:
 
 
 class ProfileForm(forms.Form):
-    display_name = forms.CharField(label=_("Your name"), max_length=80)
+    display_name = forms.CharField(label=_("Your name"), max_length=80, validators=[FORM_TEXT])
     country = forms.ChoiceField(label=_("Country"), choices=Country.choices)
     stakeholder = forms.ChoiceField(label=_("You are a..."), choices=Stakeholder.choices)
     organisation = forms.CharField(label=_("Organisation (optional)"), max_length=200, required=False)
