@@ -27,8 +27,12 @@ def live_server_process(django_db_setup, django_db_blocker):
     (REDIS_URL set, as in production) Celery tasks are not run eagerly, so a real worker
     runs beside it (session two's input boards follow session one through it)."""
     database_url = subprocess_database_url()  # NAME is the test database by now
-    server = start_server(database_url=database_url)
-    worker = start_worker(database_url=database_url, name=f"e2e-{uuid.uuid4().hex[:6]}") if REDIS_URL else None
+    # A queue of their own: the worker test's worker (another MEDIA_ROOT) must not take
+    # the e2e server's tasks, nor this worker the worker test's.
+    own = {"CELERY_QUEUE": f"e2e-{uuid.uuid4().hex[:8]}-celery"}
+    server = start_server(database_url=database_url, env_extra=own)
+    worker = start_worker(database_url=database_url, name=f"e2e-{uuid.uuid4().hex[:6]}",
+                          env_extra=own) if REDIS_URL else None
     yield server.base_url
     server.stop()
     if worker is not None:
