@@ -691,6 +691,13 @@ def concept_map_boards(data: WorkshopData) -> list[tuple[int, Board]]:
     ]
 
 
+def report_maps(data: WorkshopData) -> list[tuple[int, Board]]:
+    """The maps the flash report pictures: each session's plenary map, then each of its
+    groups' maps (data.boards order), leaving out maps nobody wrote on."""
+    used = {n.board_id for n in data.notes}
+    return [(i, b) for i, b in concept_map_boards(data) if b.pk in used]
+
+
 def picture_png(data: WorkshopData, ref: str) -> bytes | None:
     """PNG for a draft's `picture:<ref>`: `board-<n>` (n-th board of the workshop) or `attendance`."""
     if ref == "attendance":
