@@ -225,6 +225,17 @@ def test_caption_names_board_group_and_session_in_english_and_russian(ws):
             "Концептуальная карта — Group B · Session 1: practitioners")
 
 
+def test_the_picture_speaks_russian_when_drawn_in_russian(ws):
+    empty = make_board(ws.s1, "Пустая карта")
+    data = workshop_data(workshop_id=ws.w.pk)
+    with translation.override("ru"):
+        svg = _svg(data, ws.cmap.pk)
+        assert svg.find(f"{SVG}title").text == (
+            "Concept map of online learning — Пленарное заседание · Session 1: practitioners")
+        assert [t.text for t in _group(svg, "legend")[0].iter(f"{SVG}text")][-2:] == ["[…] кластер", "● голоса"]
+        assert "На этой доске нет заметок." in [t.text for t in _svg(data, empty.pk).iter(f"{SVG}text")]
+
+
 def test_an_empty_board_says_so_instead_of_an_empty_picture(ws):
     empty = make_board(ws.s2, "Nothing yet")
     data = workshop_data(workshop_id=ws.w.pk)
