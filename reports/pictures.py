@@ -379,10 +379,16 @@ def layout_links(links: list, boxes: dict[int, Box]) -> list[LinkShape]:
         if lines:
             w = max(text_width(t, LABEL_FONT, face="note") for t in lines) + 8
             h = len(lines) * LABEL_FONT * 1.3 + 4
+            # Along the link first, then just beside it (still read as its label).
+            seg = math.hypot(end[0] - start[0], end[1] - start[1]) or 1.0
+            px, py = -(end[1] - start[1]) / seg, (end[0] - start[0]) / seg
             candidates = []
-            for t in (0.5, 0.4, 0.6, 0.3, 0.7, 0.2, 0.8):
-                mx, my = start[0] + (end[0] - start[0]) * t, start[1] + (end[1] - start[1]) * t
-                candidates.append(Box(mx - w / 2, my - h / 2, mx + w / 2, my + h / 2))
+            for side in (0.0, 1.0, -1.0):
+                off = side * (abs(px) * w + abs(py) * h) / 2 + side * 3
+                for t in (0.5, 0.4, 0.6, 0.3, 0.7, 0.2, 0.8):
+                    mx = start[0] + (end[0] - start[0]) * t + px * off
+                    my = start[1] + (end[1] - start[1]) * t + py * off
+                    candidates.append(Box(mx - w / 2, my - h / 2, mx + w / 2, my + h / 2))
             label_box = next(
                 (c for c in candidates if notes.clear(c, 2) and labels.clear(c, 2)),
                 next((c for c in candidates if labels.clear(c, 2)), candidates[0]),

@@ -53,6 +53,10 @@ def _note_boxes(svg) -> dict[int, pictures.Box]:
     return {int(g.get("data-id")): _rect_box(g.find(f"{SVG}rect")) for g in _group(svg, "note")}
 
 
+def _label_boxes(svg) -> list[pictures.Box]:
+    return [_rect_box(g.find(f"{SVG}rect")) for g in _group(svg, "link-label")]
+
+
 def _viewbox(svg) -> tuple[float, float]:
     _x, _y, w, h = (float(v) for v in svg.get("viewBox").split())
     return w, h
@@ -269,7 +273,9 @@ def test_a_board_of_60_notes_and_40_links_from_the_database_draws_everything_wit
     _assert_apart(boxes.values(), pictures.NUDGE_GAP)
     assert len(_group(svg, "link")) == Link.objects.filter(board=board).count() == 40
     labelled = Link.objects.filter(board=board).exclude(label="").count()
-    assert len(_group(svg, "link-label")) == labelled
+    labels = _label_boxes(svg)
+    assert len(labels) == labelled
+    _assert_apart(labels, 0)
     width, height = _viewbox(svg)
     assert all(b.x1 >= 0 and b.x2 <= width and b.y1 >= 0 and b.y2 <= height for b in boxes.values())
     png = Image.open(io.BytesIO(pictures.to_png(pictures.map_scene(data, _board(data, board.pk)))))
@@ -288,6 +294,9 @@ def test_the_demo_maps_draw_every_note_and_link_the_database_holds():
         assert sorted(boxes) == sorted(live.values_list("pk", flat=True)), board.title
         assert len(_group(svg, "link")) == Link.objects.filter(board=board, source__in=live, target__in=live).count()
         _assert_apart(boxes.values(), pictures.NUDGE_GAP)
+        labels = _label_boxes(svg)
+        assert all(label.apart(note) for label in labels for note in boxes.values())  # no label hides a note
+        _assert_apart(labels, 0)
         assert svg.find(f"{SVG}title").text == pictures.board_caption(board)
         drawn += len(boxes)
     assert drawn > 40
