@@ -180,6 +180,9 @@ LINK_COLOUR = "#667085"
 PAD = 24.0
 MIN_WIDTH = 560.0
 PNG_MAX_SIDE = 6000.0
+#: A report page shows a picture at most 16 cm wide: more pixels only make the file
+#: bigger and the export slower (a 150-note map is ~3,900 px wide at full size).
+REPORT_MAX_SIDE = 2400.0
 
 
 @dataclass(frozen=True)
@@ -651,9 +654,9 @@ def _flat(items: list):
             yield item
 
 
-def to_png(scene: Scene) -> bytes:
-    """The scene as a PNG, pixel for pixel the SVG's size (scaled down only past PNG_MAX_SIDE)."""
-    k = min(1.0, PNG_MAX_SIDE / max(scene.width, scene.height, 1.0))
+def to_png(scene: Scene, max_side: float = PNG_MAX_SIDE) -> bytes:
+    """The scene as a PNG, pixel for pixel the SVG's size, scaled down only past `max_side`."""
+    k = min(1.0, max_side / max(scene.width, scene.height, 1.0))
     image = Image.new("RGB", (max(1, round(scene.width * k)), max(1, round(scene.height * k))), "#ffffff")
     draw = ImageDraw.Draw(image)
     for item in _flat(scene.items):
@@ -711,5 +714,5 @@ def picture_png(data: WorkshopData, ref: str) -> bytes | None:
     if ref.startswith("board-") and ref[6:].isdigit():
         index = int(ref[6:])
         if 1 <= index <= len(data.boards):
-            return to_png(map_scene(data, data.boards[index - 1]))
+            return to_png(map_scene(data, data.boards[index - 1]), max_side=REPORT_MAX_SIDE)
     return None
