@@ -21,7 +21,7 @@ from mapping.models import Board, Note
 from participants.models import POLICY_TIER, PRACTITIONERS
 
 from .markup import one_line, table_cell
-from .pictures import attendance_counts, concept_map_boards
+from .pictures import attendance_counts, board_caption, report_maps
 from .selectors import WorkshopData, country_label, country_order, provenance, stakeholder_code, stakeholder_label
 
 #: Top items listed per cluster (or per category without clusters); the rest are counted.
@@ -245,10 +245,10 @@ def outcomes_map(data: WorkshopData) -> str:
     if not boards:
         return _("No concept map was used.")
     lines = _category_sections(data, boards)
-    for index, board in concept_map_boards(data):
-        if board.group_id is None:
-            lines.append(f"![{_('Concept map')}: {one_line(board.title)}](picture:board-{index})")
-            lines.append("")
+    for index, board in report_maps(data):
+        # "]" would end the alt text of the draft's picture line.
+        alt = board_caption(board).replace("[", "(").replace("]", ")")
+        lines += [f"![{alt}](picture:board-{index})", ""]
     return "\n".join(lines).strip()
 
 

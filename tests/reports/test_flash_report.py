@@ -61,7 +61,7 @@ def test_markdown_lists_each_category_ranked_by_votes_with_clusters_as_headings(
         "- Teachers lack practice with online tools (votes: 0; Bakyt Managerov · Session 1: practitioners · "
         "Kyrgyz Republic · School manager)",
     ]
-    assert "![Concept map: Concept map of online learning](picture:board-1)" in section
+    assert "![Concept map of online learning — Plenary · Session 1: practitioners](picture:board-1)" in section
 
 
 def test_anonymous_reflection_grid_shows_no_names_and_no_provenance(ws):
@@ -113,7 +113,7 @@ def test_docx_has_real_headings_participant_table_pictures_and_no_hidden_names(w
     assert header[-1] == "Total"
     totals = {row.cells[0].text: int(row.cells[-1].text) for row in table.rows[1:-1]}
     assert totals == _expected_by_country(ws)
-    assert len(document.inline_shapes) == 2  # attendance chart + the plenary concept map
+    assert len(document.inline_shapes) == 3  # attendance chart, the plenary concept map, group A's map
     text = "\n".join(p.text for p in document.paragraphs)
     assert RUSSIAN_NOTE in text
     assert ANONYMOUS_AUTHOR not in text
