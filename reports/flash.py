@@ -77,6 +77,12 @@ def _boards(data: WorkshopData, template: str) -> list[Board]:
     return [b for b in data.boards if b.template == template and not b.read_only_input]
 
 
+def heading(level: int, text: str) -> str:
+    """A Markdown heading. (Not `f"### {_('…')}"`: xgettext cannot see strings inside
+    f-strings, so they never reached the catalogue.)"""
+    return f"{'#' * level} {one_line(text)}"
+
+
 def votes_text(n: int) -> str:
     return _("votes: %(n)d") % {"n": n}
 
@@ -268,7 +274,7 @@ def _apart_text(data: WorkshopData) -> str:
 
 def participant_lines(data: WorkshopData) -> list[str]:
     ids = attended_ids(data)
-    lines = [f"### {_('Participants')}", ""]
+    lines = [heading(3, _("Participants")), ""]
     summary = ngettext("%(n)d participant took part", "%(n)d participants took part", len(ids)) % {"n": len(ids)}
     per_session = "; ".join(
         _("%(session)s — %(n)d") % {"session": one_line(s.title), "n": len(data.attendance.get(s.pk, set()))}
@@ -290,7 +296,7 @@ def participant_lines(data: WorkshopData) -> list[str]:
             present = data.attendance.get(session.pk, set())
             lines += [f"#### {one_line(session.title)}", ""]
             lines += [*_participants_table(data, present), ""] if present else [_("No attendance recorded."), ""]
-        lines += [f"#### {_('All sessions')}", ""]
+        lines += [heading(4, _("All sessions")), ""]
     lines += [*_participants_table(data, ids), ""]
     return lines
 
@@ -300,19 +306,21 @@ def description(data: WorkshopData) -> str:
     lines: list[str] = []
     if w.description.strip():
         lines += [w.description.strip(), ""]
-    lines += [f"### {_('Sessions')}", ""]
+    lines += [heading(3, _("Sessions")), ""]
     for session in data.sessions:
         audience = ", ".join(stakeholder_label(a) for a in session.audience) or _("everyone")
-        lines.append(f"- {one_line(session.title)} — {_('audience')}: {audience}")
+        label = _("audience")
+        lines.append(f"- {one_line(session.title)} — {label}: {audience}")
         for item in session.agenda_items.all():
             minutes = _("%(n)d min") % {"n": item.planned_minutes}
             lines.append(f"  - {one_line(item.title)} ({item.get_kind_display()}, {minutes})")
     lines.append("")
     rounds = round_lines(data)
     if rounds:
-        lines += [f"### {_('How the work was organised')}", "", *rounds, ""]
+        lines += [heading(3, _("How the work was organised")), "", *rounds, ""]
     lines += participant_lines(data)
-    lines.append(f"![{_('Participants per session by country')}](picture:attendance)")
+    alt = _("Participants per session by country")
+    lines.append(f"![{alt}](picture:attendance)")
     return "\n".join(lines).strip()
 
 
@@ -325,7 +333,7 @@ def link_lines(data: WorkshopData, boards: list[Board]) -> list[str]:
     summary = link_summary(data, boards)
     if not summary:
         return []
-    lines = [f"### {_('Links between notes')}", ""]
+    lines = [heading(3, _("Links between notes")), ""]
     for row in summary:
         source = one_line(row.source) if row.source else _("Not categorised")
         target = one_line(row.target) if row.target else _("Not categorised")
