@@ -318,3 +318,23 @@ def test_the_pdf_says_what_the_markdown_says(wsc, tmp_path):
     assert text.count("Cheap mobile data is a must") == 2  # once in the outcomes, once in the conclusions
     assert "Olga Observerova" not in text
 
+
+def test_russian_report_uses_russian_plural_forms(wsc, tmp_path):
+    from django.utils import translation
+
+    with translation.override("ru"):
+        text = _md(wsc)
+        pdf = _pdf_text(services.build_export(workshop_id=wsc.w.pk, format="pdf")[1], tmp_path)
+    rounds = [line for line in _section(text, "Краткое описание").split("\n") if "групп" in line and "—" in line]
+    assert [line.split(": ", 2)[2].split(" (")[0] for line in rounds] == ["2 группы", "5 групп", "1 группа"]
+    assert "6 участников" in text
+    assert "Не учтены как участники: 1 наблюдатель, 1 ведущий." in text
+    assert "Угрозы → Угрозы" not in text  # category names are the board's own, not translated
+    assert "Threats → Threats: 2 связи" in text
+    assert "Enablers → Obstacles: 1 связь" in text
+    for english in ("How the work was organised", "All sessions", "Links between notes", "breakout group"):
+        assert english not in text
+    for heading in ("### Как была организована работа", "#### Все сессии", "### Связи между заметками"):
+        assert heading in text.split("\n")
+    assert "2 группы" in pdf
+    assert "5 групп" in pdf
