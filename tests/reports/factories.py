@@ -15,7 +15,8 @@ import zoneinfo
 from types import SimpleNamespace
 
 from mapping.models import Board, Category, Cluster, Comment, Link, Note, Vote
-from participants.models import Attendance, Country, Participant, Stakeholder
+from mapping.services import apply_op, sync_input_boards
+from participants.models import Attendance, Country, Participant, Role, Stakeholder
 from workshops.models import AgendaItem, BreakoutGroup, BreakoutRound, GroupMembership, Session, Workshop
 
 ROME = zoneinfo.ZoneInfo("Europe/Rome")
@@ -168,8 +169,6 @@ def full_workshop() -> SimpleNamespace:
 def pull(board: Board, source: Board, *notes: Note) -> list[Note]:
     """Pull `notes` from `source` into `board` as the live op does (copies, provenance,
     links among them), as the system."""
-    from mapping.services import apply_op
-
     ack = apply_op(board=board, actor=None, op="note.pull", op_id="",
                    data={"source_board": source.pk, "notes": [n.pk for n in notes]})
     return [Note.objects.get(pk=pk) for pk in ack["ids"]]
@@ -183,9 +182,6 @@ def workshop_with_copies() -> SimpleNamespace:
     session two's read-only input boards carried from session one (mirrored votes), and
     the plenary's top threat pulled from the input board into session two's proposals
     board and voted there."""
-    from mapping.services import sync_input_boards
-    from participants.models import Role
-
     ws = full_workshop()
     concept_item = ws.s1.agenda_items.get(title="Concept map")
     BreakoutRound.objects.filter(pk=ws._r1.pk).update(agenda_item=concept_item)
