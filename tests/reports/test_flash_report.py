@@ -338,3 +338,28 @@ def test_russian_report_uses_russian_plural_forms(wsc, tmp_path):
         assert heading in text.split("\n")
     assert "2 группы" in pdf
     assert "5 групп" in pdf
+
+
+@pytest.mark.skipif(not shutil.which("pdftotext"), reason="poppler's pdftotext is not installed")
+def test_a_russian_table_with_every_stakeholder_group_stays_on_the_page(tmp_path):
+    import re
+
+    from django.utils import translation
+
+    from participants.models import Country, Stakeholder
+    from tests.reports.factories import make_participant, make_session, make_workshop
+
+    w = make_workshop()
+    sessions = [make_session(w, 1), make_session(w, 2)]
+    for country in Country.values:
+        for stakeholder in Stakeholder.values:
+            make_participant(w, f"{country} {stakeholder}", country, stakeholder, sessions=sessions)
+    with translation.override("ru"):
+        content = services.build_export(workshop_id=w.pk, format="pdf")[1]
+    pdf = tmp_path / "report.pdf"
+    pdf.write_bytes(content)
+    html = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], check=True, capture_output=True).stdout.decode()
+    width = float(re.search(r'<page width="([\d.]+)"', html)[1])
+    right = max(float(x) for x in re.findall(r'xMax="([\d.]+)"', html))
+    assert "Службы" in html
+    assert right < width - 20  # inside the right margin, nothing cut off
