@@ -49,8 +49,8 @@ lint-js: node_modules/.installed
 
 # The browser code's own tests (static/js, no browser: fakes in tests/js/fakes.mjs; the
 # board scenarios in tests/js/scenarios/ are recorded by tests/mapping/test_op_scenarios.py).
-# Run here only, not again from pytest.
-test-js:
+# Run here only, not again from pytest. The arrange test uses elkjs from node_modules.
+test-js: node_modules/.installed
 	node --test tests/js/
 
 test: deps-test lint lint-js test-js

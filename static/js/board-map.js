@@ -5,7 +5,9 @@
 //   await map.show();      // load Cytoscape if needed, then size and frame the map
 //   map.sync();            // after every state change
 //   map.freeSpot(text, onMap)   // where a new note goes
-import { t } from "./i18n.js";
+// "Arrange" lays the whole map out (board-arrange.js) and moves the notes for everyone.
+import { t, fmt } from "./i18n.js";
+import { arrange } from "./board-arrange.js";
 import { NOTE, GAP, noteLabel, noteHeight, noteBox, firstFreeSlot, nearestFreeSpot, readableView } from "./board-layout.js";
 
 // Width of a line of note text as Cytoscape measures it (same font, same canvas call).
@@ -36,6 +38,23 @@ const STYLE = [
     width: 2, "line-color": "#667085", "target-arrow-color": "#667085" } },
   { selector: "edge:selected", style: { "line-color": "#0b5fff", "target-arrow-color": "#0b5fff", width: 3 } },
 ];
+
+// ELK, loaded on first "Arrange": elk-api.js is a classic script that defines window.ELK;
+// the layout itself runs in a worker (elk-worker.min.js), so the page stays responsive.
+let elkLoading = null;
+function loadElk(src) {
+  if (globalThis.ELK) return Promise.resolve(globalThis.ELK);
+  if (!elkLoading) {
+    elkLoading = new Promise((resolve, reject) => {
+      const script = document.createElement("script");
+      script.src = src;
+      script.onload = () => resolve(globalThis.ELK);
+      script.onerror = () => { elkLoading = null; script.remove(); reject(new Error(`could not load ${src}`)); };
+      document.head.append(script);
+    });
+  }
+  return elkLoading;
+}
 
 export function createMapView(ctx) {
   const { root, $, config } = ctx;
@@ -192,10 +211,36 @@ export function createMapView(ctx) {
     $("map-hint").textContent = "";
   }
 
+  // Lay the map out by category and cluster, then move every note that changed place:
+  // one note.move each (coalesced per note, as a drag), so everyone sees the new layout.
+  async function arrangeMap() {
+    if (!cy) return;
+    const button = $("arrange");
+    button.disabled = true;
+    $("map-hint").textContent = t("Arranging the map…");
+    let elk = null;
+    try {
+      const ELK = await loadElk(config.elk);
+      elk = new ELK({ workerUrl: config.elkWorker });
+      const moves = await arrange(ctx.state, { elk, measure: measureText });
+      cy.batch(() => { for (const m of moves) cy.getElementById(`n${m.id}`).position({ x: m.x, y: m.y }); });
+      showReadable();
+      $("map-hint").textContent = fmt(t("Arranged: %s notes moved."), [moves.length]);
+      await Promise.all(moves.map((m) => sendMove(m.id, m.x, m.y)));
+    } catch (err) {
+      console.error("board map: could not arrange", err);
+      $("map-hint").textContent = t("The map could not be arranged; nothing was moved.");
+    } finally {
+      if (elk) elk.terminateWorker();
+      button.disabled = false;
+    }
+  }
+
   const zoomBy = (factor) => cy && cy.zoom({ level: cy.zoom() * factor, renderedPosition: { x: cy.width() / 2, y: cy.height() / 2 } });
   $("fit").addEventListener("click", () => cy && cy.fit(undefined, 30));
   $("zoom-in").addEventListener("click", () => zoomBy(1.25));
   $("zoom-out").addEventListener("click", () => zoomBy(1 / 1.25));
+  $("arrange").addEventListener("click", arrangeMap);
   $("draw-link").addEventListener("click", () => {
     if (linkMode) { endLinkMode(); return; }
     linkMode = true;

@@ -4,6 +4,7 @@
 //   board-state.js   the board as the server holds it (no DOM; followBoard keeps it live)
 //   board-list.js    the columns view          board-cards.js   a note's card and its forms
 //   board-map.js     the Cytoscape map         board-layout.js  map geometry (no DOM)
+//   board-arrange.js the map's "Arrange" (ELK, no DOM)
 //   board-ui.js      how authors, provenance and errors read
 //   live.js          the socket and the op outbox     http.js   ops over HTTP
 //   dom.js, i18n.js  building elements, translated strings
@@ -13,7 +14,7 @@
 // from templates/mapping/_board.html, on their own socket:
 //   const handle = mountBoard(live, sectionElement, boardId, config);
 //   handle.unmount();   // stops following the board; the caller removes the markup
-// config: {template, plenary (id or null), cytoscape (URL), labels: {countries, stakeholders}}
+// config: {template, plenary (id or null), cytoscape, elk, elkWorker (URLs), labels: {countries, stakeholders}}
 import { followBoard } from "./board-state.js";
 import { errorText, authorText, setLabels } from "./board-ui.js";
 import { createCards } from "./board-cards.js";
@@ -131,6 +132,7 @@ export function mountBoard(live, root, BOARD, config) {
     const may = ctx.state.me.may || {};
     $("board-title").textContent = info.title;
     $("add-note").hidden = !may.write || !ctx.open();
+    $("arrange").hidden = !may.write || !ctx.open();
     const flags = [
       info.read_only_input ? t("Read-only input from the earlier session") : "",
       info.locked ? t("Locked") : "",
