@@ -32,9 +32,12 @@ const hull = (boxes) => ({ x1: Math.min(...boxes.map((b) => b.x1)), x2: Math.max
   y1: Math.min(...boxes.map((b) => b.y1)), y2: Math.max(...boxes.map((b) => b.y2)) });
 const inside = (box, h) => box.x1 < h.x2 && box.x2 > h.x1 && box.y1 < h.y2 && box.y2 > h.y1;
 
-test("arrange places every note, none closer than GAP to another", async () => {
+for (const linked of [true, false]) {
+const layout = linked ? "linked" : "packed";
+
+test(`${layout}: arrange places every note, none closer than GAP to another`, async () => {
   const s = board(60);
-  const moves = await arrange(s, { elk: new ELK(), measure });
+  const moves = await arrange(s, { elk: new ELK(), measure, linked });
   assert.equal(moves.length, 60);
   const boxes = moves.map((p) => boxOf(s, p));
   for (let i = 0; i < boxes.length; i += 1) {
@@ -44,9 +47,9 @@ test("arrange places every note, none closer than GAP to another", async () => {
   }
 });
 
-test("each category is a region of its own, and a cluster's notes sit together", async () => {
+test(`${layout}: each category is a region of its own, and a cluster's notes sit together`, async () => {
   const s = board(60);
-  const moves = await arrange(s, { elk: new ELK(), measure });
+  const moves = await arrange(s, { elk: new ELK(), measure, linked });
   const groupOf = (key) => moves.filter((p) => key(s.notes.get(p.id)));
   const regions = [null, 1, 2, 3, 4].map((c) => groupOf((n) => n.category === c));
   for (const [i, members] of regions.entries()) {
@@ -65,6 +68,23 @@ test("each category is a region of its own, and a cluster's notes sit together",
         assert.ok(!inside(boxOf(s, p), h), `note ${p.id} is outside cluster ${k}`);
       }
     }
+  }
+});
+
+}
+
+test("the linked layout is used while it has a screen's shape, the packed one on a long board", async () => {
+  // 100 notes tangled by 75 links: one layered run makes a tall strip, far from a screen.
+  const tangled = board(100);
+  tangled.links = new Map();
+  for (let k = 0; tangled.links.size < 75; k += 1) {
+    const [source, target] = [((k * 7) % 100) + 1, ((k * 13 + 5) % 100) + 1];
+    if (source !== target) tangled.links.set(k, { id: k, source, target, label: "" });
+  }
+  for (const [s, expected] of [[board(12), true], [tangled, false]]) {
+    const n = s.notes.size;
+    const auto = await arrange(s, { elk: new ELK(), measure });
+    assert.deepEqual(auto, await arrange(s, { elk: new ELK(), measure, linked: expected }), `${n} notes`);
   }
 });
 
