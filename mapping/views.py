@@ -54,6 +54,9 @@ def _page_config(session: Session, boards: list[Board]) -> dict:
         "session": str(session.uuid),
         "boards": [b.pk for b in boards],
         "cytoscape": static("vendor/cytoscape/dist/cytoscape.esm.min.mjs"),
+        # The map's "Arrange" (static/js/board-arrange.js), loaded on first use.
+        "elk": static("vendor/elkjs/lib/elk-api.js"),
+        "elkWorker": static("vendor/elkjs/lib/elk-worker.min.js"),
         "live": static("js/live.js"),
         "sessionBar": _optional_static("js/session.js"),
         "labels": {

@@ -5,9 +5,8 @@
 import { connectLive } from "./live.js";
 import { errorText } from "./errors.js";
 import { mountSessionBar } from "./session.js";
+import { t as gettext, named } from "./i18n.js";
 
-const gettext = window.gettext || ((s) => s);
-const interpolate = window.interpolate || ((fmt, obj) => fmt.replace(/%\((\w+)\)s/g, (_, k) => obj[k]));
 const root = document.getElementById("console");
 const live = connectLive(root.dataset.session);
 mountSessionBar(live, document.getElementById("session-bar"));
@@ -121,7 +120,7 @@ function showSignal(f) {
     help: gettext("%(group)s: we need help"),
     clear: gettext("%(group)s: signal cleared"),
   };
-  li.textContent = interpolate(labels[f.signal] || "%(group)s", { group: f.name }, true);
+  li.textContent = named(labels[f.signal] || "%(group)s", { group: f.name });
   if (f.signal !== "clear") {
     const clear = document.createElement("button");
     clear.type = "button";
