@@ -350,12 +350,14 @@ def test_arrange_lays_the_map_out_by_category_without_overlaps_for_everyone(live
     page_a = _open(_participant_context(new_context, live_url, alice, **DESKTOP), url, problems)
     page_b = _open(_participant_context(new_context, live_url, bob, **DESKTOP), url, problems)
     page_a.wait_for_function("() => document.getElementById('map')._cy")
+    before = int(page_a.get_attribute("#board", "data-seq"))
     page_a.click("#arrange")
     page_a.locator("#map-hint", has_text="14").wait_for(timeout=15000)
     page_a.wait_for_function("() => !document.querySelector('#saving').textContent", timeout=10000)
 
     # B's map shows the new layout, as the server holds it, and no two notes' boxes meet.
     seq = page_a.get_attribute("#board", "data-seq")
+    assert int(seq) == before + 1  # the whole arrangement is one op, one event (note.arrange)
     page_b.wait_for_selector(f"#board[data-seq='{seq}']", timeout=5000)
     boxes = page_b.evaluate(
         "() => document.getElementById('map')._cy.nodes().map((n) => { const b = n.boundingBox();"
