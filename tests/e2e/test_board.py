@@ -4,12 +4,14 @@ the plenary synthesis view."""
 
 from __future__ import annotations
 
+import re
 import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.contrib.sessions.backends.db import SessionStore
 from django.test import Client
+from playwright.sync_api import expect
 
 from mapping import services
 from mapping.models import Board, Note
@@ -101,6 +103,9 @@ def test_two_people_see_each_others_note_link_and_vote_within_a_second(live_url,
     page_a = _open(_participant_context(new_context, live_url, alice, **DESKTOP), url, problems)
     page_b = _open(_participant_context(new_context, live_url, bob, **DESKTOP), url, problems)
     page_b.click("#show-list")
+    # Who is here, one person after another (LIVE_TICK coalesces presence, so allow a few seconds).
+    expect(page_b.locator("#presence")).to_have_text(re.compile(r"^2 here now: (Aigerim · Bakyt|Bakyt · Aigerim)$"),
+                                                     timeout=6000)
 
     # A note made by A appears for B within one second.
     page_a.fill("#note-text", "Better use of existing resources")
