@@ -32,7 +32,8 @@ def _enter(request: HttpRequest, participant: Participant, session) -> HttpRespo
     remember_participant(request.session, participant)
     response = redirect("workshops:room", uuid=session.uuid)
     response.set_cookie(settings.LANGUAGE_COOKIE_NAME, participant.language, max_age=settings.SESSION_COOKIE_AGE,
-                        samesite="Lax")
+                        secure=settings.LANGUAGE_COOKIE_SECURE, samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+                        httponly=settings.LANGUAGE_COOKIE_HTTPONLY, path=settings.LANGUAGE_COOKIE_PATH)
     return response
 
 
