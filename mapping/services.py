@@ -68,12 +68,15 @@ def create_board(
     template: str,
     group=None,
     title: str = "",
-    author_mode: str = Board.AuthorMode.NAMED,
+    author_mode: str | None = None,
     private_until_reveal: bool = False,
     categories: list[tuple[str, str]] | None = None,
 ) -> Board:
     """A new board with its template's categories (or `categories` for a blank board).
-    Seq starts at 0: creating a board is not an event, its first op is seq 1."""
+    Seq starts at 0: creating a board is not an event, its first op is seq 1. Authors are
+    shown as the workshop's default for new boards says unless `author_mode` is given."""
+    if author_mode is None:
+        author_mode = session.workshop.default_author_mode
     if not title:
         title = group.name if group is not None else str(Board.Template(template).label)
     board = Board.objects.create(

@@ -23,7 +23,7 @@ class WorkshopForm(forms.ModelForm):
     class Meta:
         model = Workshop
         fields = ["title", "objectives", "background", "description", "organiser", "contact_persons",
-                  "country_coordinator", "home_timezone", "home_city", "languages"]
+                  "country_coordinator", "home_timezone", "home_city", "languages", "default_author_mode"]
         widgets = {"objectives": forms.Textarea(attrs={"rows": 3}), "background": forms.Textarea(attrs={"rows": 3}),
                    "description": forms.Textarea(attrs={"rows": 2}),
                    "contact_persons": forms.Textarea(attrs={"rows": 2})}

@@ -25,6 +25,15 @@ def new_token() -> str:
     return secrets.token_urlsafe(16)
 
 
+class Attribution(models.TextChoices):
+    """How a board shows who wrote each note (Board.AuthorMode), and a workshop's default
+    for its new boards."""
+
+    NAMED = "named", _("Named")
+    BY_ROLE = "by_role", _("Attributed by role")
+    ANONYMOUS = "anonymous", _("Anonymous")
+
+
 class Workshop(models.Model):
     title = models.CharField(_("title"), max_length=200)
     slug = models.SlugField(_("short name"), max_length=80, unique=True)
@@ -39,6 +48,13 @@ class Workshop(models.Model):
         _("home city"), max_length=80, default="Turin", help_text=_('Used in "10:00 Turin time".')
     )
     languages = models.JSONField(_("languages"), default=list, blank=True)
+    # Privacy by default: government and donor participants speak more freely when their
+    # names are not on the board. Each board can still be changed on its own.
+    default_author_mode = models.CharField(
+        _("authors shown on new boards"), max_length=16, choices=Attribution.choices, default=Attribution.BY_ROLE,
+        help_text=_("Named: name, country and role. By role: country and role only. Anonymous: nothing about "
+                    "the author. Each board can be changed later."),
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -34,7 +34,8 @@ class JoinRefused(Exception):
 # --- workshops, sessions, agenda -------------------------------------------------------
 
 WORKSHOP_FIELDS = ("title", "objectives", "background", "description", "organiser", "contact_persons",
-                   "country_coordinator", "home_timezone", "home_city", "languages")
+                   "country_coordinator", "home_timezone", "home_city", "languages",
+                   "default_author_mode")
 
 
 @transaction.atomic
