@@ -4,10 +4,12 @@ on and came from allow now. Every check reads the boards back from the database.
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from mapping import selectors, services
-from mapping.models import Board
+from mapping.models import Board, BoardEvent
 from workshops.models import Workshop
 
 from . import factories as f
@@ -68,3 +70,53 @@ def test_an_input_board_follows_its_source_not_the_workshops_default():
     second = f.session(ws, builds_on=first)
     [sync] = services.sync_input_boards(session=second)
     assert Board.objects.get(pk=sync.board.pk).author_mode == "named"
+
+
+def test_a_pulled_note_loses_the_name_when_its_group_board_becomes_anonymous():
+    sess, group_board, note = _named_group_note()
+    plenary = services.create_board(session=sess, template="blank", author_mode="named")
+    [copy] = _pull(plenary, group_board, [note])["ids"]
+    assert _snapshot(plenary)["notes"][0]["provenance"]["name"] == "Aigerim"
+    _mode(group_board, "by_role")
+    assert {k: _snapshot(plenary)["notes"][0]["provenance"].get(k) for k in ("name", "country")} == {
+        "name": None, "country": "KZ"}
+    _mode(group_board, "anonymous")
+    [shown] = _snapshot(plenary)["notes"]
+    assert (shown["id"], shown["author"], shown["provenance"]) == (copy, {}, {
+        "board": group_board.pk, "note": note, "session": sess.pk, "session_title": sess.title, "group": "Group A"})
+    assert "Aigerim" not in json.dumps(_snapshot(plenary))
+
+
+def test_a_copy_on_an_anonymous_plenary_never_shows_a_name_or_role():
+    sess, group_board, note = _named_group_note()
+    plenary = services.create_board(session=sess, template="blank", author_mode="anonymous")
+    ack = _pull(plenary, group_board, [note])
+    shown = _snapshot(plenary)
+    assert [(n["author"], sorted(n["provenance"])) for n in shown["notes"]] == [
+        ({}, ["board", "group", "note", "session", "session_title"])]
+    assert "Aigerim" not in json.dumps([shown, BoardEvent.objects.get(board=plenary, seq=ack["seq"]).data])
+    # Made named again, the plenary shows the name, as its origin is still named.
+    _mode(plenary, "named")
+    assert _snapshot(plenary)["notes"][0]["provenance"]["name"] == "Aigerim"
+
+
+def test_carried_and_re_pulled_copies_follow_the_boards_they_came_from():
+    sess, group_board, note = _named_group_note()
+    plenary = services.create_board(session=sess, template="blank", author_mode="named")
+    _pull(plenary, group_board, [note])
+    second = f.session(sess.workshop, builds_on=sess)
+    [sync] = services.sync_input_boards(session=second)
+    [carried] = _snapshot(sync.board)["notes"]
+    own = services.create_board(session=second, template="blank", author_mode="named")
+    _pull(own, sync.board, [carried["id"]])
+    assert [_snapshot(b)["notes"][0]["provenance"].get("name") for b in (sync.board, own)] == ["Aigerim", "Aigerim"]
+    # The group board where the note was written becomes anonymous: no copy names her.
+    _mode(group_board, "anonymous")
+    for board in (plenary, sync.board, own):
+        assert "Aigerim" not in json.dumps(_snapshot(board))
+    # Session one's plenary goes by role: its input board follows, so does the copy pulled from it.
+    _mode(group_board, "named")
+    _mode(plenary, "by_role")
+    services.sync_input_boards(session=second)
+    assert [_snapshot(b)["notes"][0]["provenance"].get("name") for b in (sync.board, own)] == [None, None]
+    assert _snapshot(own)["notes"][0]["provenance"]["country"] == "KZ"
