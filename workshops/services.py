@@ -53,6 +53,8 @@ def save_workshop(*, workshop: Workshop | None, created_by, fields: Mapping[str,
         if name in fields:
             setattr(workshop, name, fields[name])
     workshop.save()
+    if "co_facilitators" in fields:
+        workshop.co_facilitators.set(fields["co_facilitators"])
     return workshop
 
 
