@@ -5,9 +5,10 @@ set, on Redis, as the settings choose between them."""
 import datetime as dt
 
 import pytest
+from asgiref.sync import sync_to_async
 from axes.models import AccessAttempt
 from django.conf import settings as django_settings
-from django.test import Client
+from django.test import AsyncClient, Client
 
 from participants.models import Participant
 from tests.conftest import REDIS_URL
@@ -129,3 +130,14 @@ def test_a_right_password_starts_the_count_again():
         assert [_sign_in(client, "amina", f"typo-{n}").status_code for n in range(4)] == [200] * 4
         assert _sign_in(client, "amina", "right-pass-123")["Location"] == "/w/"
         client.post("/accounts/logout/")
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_the_lockout_holds_under_asgi_as_uvicorn_serves_it():
+    await sync_to_async(make_facilitator)("amina", "right-pass-123")
+    client = AsyncClient(REMOTE_ADDR="203.0.113.24")
+    answers = [(await client.post("/accounts/login/", {"username": "amina", "password": f"guess-{n}"})).status_code
+               for n in range(5)]
+    right = await client.post("/accounts/login/", {"username": "amina", "password": "right-pass-123"})
+    assert (answers, right.status_code) == ([200, 200, 200, 200, 429], 429)
+    assert "Too many wrong passwords" in right.content.decode()
