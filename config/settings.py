@@ -6,6 +6,7 @@ default `make run` starts. Production sets DATABASE_URL, REDIS_URL, SECRET_KEY,
 DEBUG=0 and ALLOWED_HOSTS (see README.md, "Configuration").
 """
 
+import datetime as dt
 from pathlib import Path
 
 import environ
@@ -43,6 +44,7 @@ INSTALLED_APPS = [
     "mapping",
     "live",
     "reports",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -59,6 +61,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "config.middleware.ViewerTimezoneMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into the 429 page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -145,6 +149,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# django-axes first: it refuses a locked-out sign-in before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "workshops:list"
 LOGOUT_REDIRECT_URL = "home"
@@ -178,6 +187,11 @@ WHITENOISE_USE_FINDERS = DEBUG
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 60  # participants come back for session two
 CSRF_COOKIE_HTTPONLY = False  # the board module reads it for its few HTTP posts
+# Lax: a join link opened from an e-mail or a chat still carries the session; a form
+# posted from another site does not. Django leaves the language cookie without SameSite.
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 if not DEBUG:
@@ -186,9 +200,29 @@ if not DEBUG:
     SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+    LANGUAGE_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 30)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
+
+# --- Sign-in and join limits (docs/deployment.md, "Sign-in and join limits") ---
+# Sign-in: after SIGNIN_FAILURE_LIMIT wrong passwords for one username, or from one
+# address, that username (or address) is refused for SIGNIN_LOCKOUT_MINUTES, right
+# password or not. Failures are rows in the database, so every web process agrees.
+AXES_FAILURE_LIMIT = env.int("SIGNIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env.int("SIGNIN_LOCKOUT_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True  # a few typos then the right password start the count again
+AXES_DISABLE_ACCESS_LOG = True  # failures are kept (until the cool-off); successful sign-ins are not
+# uvicorn --proxy-headers already puts the client's address in REMOTE_ADDR; never read
+# X-Forwarded-For ourselves, which any client can write.
+AXES_CLIENT_IP_CALLABLE = "participants.throttle.client_ip"
+AXES_LOCKOUT_CALLABLE = "config.views.signin_locked_out"
+# Joining (per client address, in the cache: Redis with REDIS_URL, else this process's
+# memory). Guesses are wrong or withdrawn codes and unknown join or rejoin links;
+# submissions are posts of the join form. Django-ratelimit rates: "20/m", "100/h".
+JOIN_GUESS_RATE = env.str("JOIN_GUESS_RATE", default="20/m")
+JOIN_SUBMIT_RATE = env.str("JOIN_SUBMIT_RATE", default="60/m")
 
 # No inline script or style anywhere, so the policy can forbid both.
 CONTENT_SECURITY_POLICY = {

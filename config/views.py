@@ -1,10 +1,13 @@
 from asgiref.sync import async_to_sync
+from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
 from participants.identity import is_facilitator_user
+from participants.throttle import too_many_requests
 from realtime.hub import round_trip
 
 
@@ -13,6 +16,17 @@ def home(request: HttpRequest) -> HttpResponse:
     if is_facilitator_user(request.user):
         return redirect("workshops:list")
     return render(request, "home.html")
+
+
+def signin_locked_out(request: HttpRequest, original_response=None, credentials=None) -> HttpResponse:
+    """django-axes' answer to a sign-in for a username or from an address that has had
+    too many wrong passwords (settings.AXES_LOCKOUT_CALLABLE): the 429 page, whatever the
+    password this time."""
+    return too_many_requests(
+        request,
+        message=_("Too many wrong passwords: sign-in for this account or from this network is paused."),
+        wait_seconds=int(settings.AXES_COOLOFF_TIME.total_seconds()),
+    )
 
 
 async def _layer_round_trip() -> bool:

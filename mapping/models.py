@@ -9,6 +9,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from workshops.models import Attribution
+
 
 class Board(models.Model):
     class Template(models.TextChoices):
@@ -17,10 +19,7 @@ class Board(models.Model):
         PROPOSALS = "proposals", _("Regional cooperation proposals")
         BLANK = "blank", _("Blank")
 
-    class AuthorMode(models.TextChoices):
-        NAMED = "named", _("Named")
-        BY_ROLE = "by_role", _("Attributed by role")
-        ANONYMOUS = "anonymous", _("Anonymous")
+    AuthorMode = Attribution  # one set of choices with the workshop's default for new boards
 
     session = models.ForeignKey("workshops.Session", on_delete=models.CASCADE, related_name="boards")
     # Null: the session's plenary board; set: the group's own board.

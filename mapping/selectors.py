@@ -115,19 +115,56 @@ def author_view(mode: str, participant, user) -> dict[str, Any]:
     return {}
 
 
-def provenance_view(mode: str, provenance: dict[str, Any]) -> dict[str, Any]:
-    """A pulled note's provenance as shown on a board in `mode`: a name only on a named
-    board (it was stored only if the source board was named too)."""
+_PRIVACY = {Board.AuthorMode.NAMED: 0, Board.AuthorMode.BY_ROLE: 1, Board.AuthorMode.ANONYMOUS: 2}
+
+
+def strictest(*modes: str | None) -> str:
+    """The most private of some author modes (None: no say)."""
+    return max((m for m in modes if m), key=_PRIVACY.__getitem__, default=Board.AuthorMode.NAMED)
+
+
+def provenance_view(mode: str, provenance: dict[str, Any], source_mode: str | None = None) -> dict[str, Any]:
+    """A copied note's provenance as shown on a board in `mode`, when the boards it was
+    copied from show authors as `source_mode` now (copy_source_modes): the stricter of the
+    two wins, so a copy shows the author as the board it is on now allows and never more
+    than its origin allows now. A name only when both are named (it was stored only if the
+    origin was named when copied); no country or stakeholder group when either is
+    anonymous. Where it came from (session, group, board) is always shown."""
     if not provenance:
         return {}
-    if mode != Board.AuthorMode.NAMED and "name" in provenance:
-        provenance = {k: v for k, v in provenance.items() if k != "name"}
-    return provenance
+    shown = strictest(mode, source_mode)
+    hidden = set()
+    if shown != Board.AuthorMode.NAMED:
+        hidden.add("name")
+    if shown == Board.AuthorMode.ANONYMOUS:
+        hidden |= {"country", "stakeholder"}
+    return {k: v for k, v in provenance.items() if k not in hidden}
 
 
-def note_dict(note: Note, mode: str, *, votes: int = 0, pulled: list[int] | None = None) -> dict[str, Any]:
+def copy_source_modes(notes) -> dict[int, str]:
+    """note id -> the strictest author mode, now, of the boards each copied note came
+    from: the board its provenance names (where it was written) and the board of the
+    note it was copied from (a carried-forward input board follows its own source).
+    Notes that are not copies are absent. Two queries, none without copies."""
+    copies = [n for n in notes if n.provenance or n.source_note_id]
+    if not copies:
+        return {}
+    via = dict(Note.objects.filter(pk__in={n.source_note_id for n in copies if n.source_note_id})
+               .values_list("pk", "board_id"))
+    origin = {n.pk: n.provenance.get("board") if isinstance(n.provenance.get("board"), int) else None
+              for n in copies}
+    board_ids = set(via.values()) | {b for b in origin.values() if b is not None}
+    modes = dict(Board.objects.filter(pk__in=board_ids).values_list("pk", "author_mode"))
+    return {n.pk: strictest(modes.get(origin[n.pk]), modes.get(via.get(n.source_note_id))) for n in copies}
+
+
+def note_dict(note: Note, mode: str, *, votes: int = 0, pulled: list[int] | None = None,
+              source_modes: dict[int, str] | None = None) -> dict[str, Any]:
     """A note on the wire. `pulled`: the boards (other than read-only input boards) that
-    hold a live copy of it, by id (see pulled_into)."""
+    hold a live copy of it, by id (see pulled_into). `source_modes`: copy_source_modes of
+    a batch of notes including this one; left out, a copy looks its sources up itself."""
+    if source_modes is None and (note.provenance or note.source_note_id):
+        source_modes = copy_source_modes([note])
     return {
         "id": note.pk,
         "text": note.text,
@@ -139,7 +176,7 @@ def note_dict(note: Note, mode: str, *, votes: int = 0, pulled: list[int] | None
         "y": note.y,
         "author": author_view(mode, note.author, note.author_user),
         "private": note.private,
-        "provenance": provenance_view(mode, note.provenance),
+        "provenance": provenance_view(mode, note.provenance, (source_modes or {}).get(note.pk)),
         "votes": votes,
         "pulled": pulled or [],
         "created_at": note.created_at.isoformat(),
@@ -254,6 +291,7 @@ def snapshot(board: Board, access: Access) -> dict[str, Any]:
     )
     ids = {n.pk for n in notes}
     pulled = pulled_into(Note.objects.filter(board=board).values("pk"))
+    sources = copy_source_modes(notes)
     links = [
         link_dict(link)
         for link in Link.objects.filter(board=board).order_by("id")
@@ -273,7 +311,7 @@ def snapshot(board: Board, access: Access) -> dict[str, Any]:
         "info": board_dict(board),
         "categories": [category_dict(c) for c in Category.objects.filter(board=board).order_by("order", "id")],
         "clusters": [cluster_dict(c) for c in Cluster.objects.filter(board=board).order_by("id")],
-        "notes": [note_dict(n, mode, votes=n.n_votes, pulled=pulled.get(n.pk)) for n in notes],
+        "notes": [note_dict(n, mode, votes=n.n_votes, pulled=pulled.get(n.pk), source_modes=sources) for n in notes],
         "links": links,
         "comments": comments,
         "me": my_state(board, access),

@@ -68,12 +68,15 @@ def create_board(
     template: str,
     group=None,
     title: str = "",
-    author_mode: str = Board.AuthorMode.NAMED,
+    author_mode: str | None = None,
     private_until_reveal: bool = False,
     categories: list[tuple[str, str]] | None = None,
 ) -> Board:
     """A new board with its template's categories (or `categories` for a blank board).
-    Seq starts at 0: creating a board is not an event, its first op is seq 1."""
+    Seq starts at 0: creating a board is not an event, its first op is seq 1. Authors are
+    shown as the workshop's default for new boards says unless `author_mode` is given."""
+    if author_mode is None:
+        author_mode = session.workshop.default_author_mode
     if not title:
         title = group.name if group is not None else str(Board.Template(template).label)
     board = Board.objects.create(
@@ -905,9 +908,10 @@ def _board_reveal(ctx: Ctx, d: dict[str, Any]) -> Outcome:
     )
     links = [selectors.link_dict(link) for link in Link.objects.filter(board=board).filter(
         Q(source_id__in=ids) | Q(target_id__in=ids)).order_by("id")]
+    sources = selectors.copy_source_modes(notes)
     return Outcome({
         "revealed_at": board.revealed_at.isoformat(),
-        "notes": [selectors.note_dict(n, board.author_mode, votes=n.n_votes) for n in notes],
+        "notes": [selectors.note_dict(n, board.author_mode, votes=n.n_votes, source_modes=sources) for n in notes],
         "links": links,
     })
 
@@ -933,8 +937,10 @@ def _board_settings(ctx: Ctx, d: dict[str, Any]) -> Outcome:
         notes = Note.objects.filter(board=board, deleted_at__isnull=True, private=False).select_related(
             "author", "author_user").order_by("id")
         data["authors"] = {str(n.pk): selectors.author_view(mode, n.author, n.author_user) for n in notes}
-        data["provenance"] = {str(n.pk): selectors.provenance_view(mode, n.provenance) for n in notes
-                              if n.provenance}
+        notes = list(notes)
+        sources = selectors.copy_source_modes(notes)
+        data["provenance"] = {str(n.pk): selectors.provenance_view(mode, n.provenance, sources.get(n.pk))
+                              for n in notes if n.provenance}
         comments = Comment.objects.filter(note__board=board, note__deleted_at__isnull=True, note__private=False)
         data["comment_authors"] = {
             str(c.pk): selectors.author_view(mode, c.author, c.author_user)
@@ -1093,8 +1099,9 @@ def _note_pull(ctx: Ctx, d: dict[str, Any]) -> Outcome:
                 links.append(Link.objects.create(board=target, source_id=every[link.source_id],
                                                  target_id=every[link.target_id], label=link.label))
     mode = target.author_mode
+    sources = selectors.copy_source_modes(list(copies.values()))
     data = {
-        "notes": [selectors.note_dict(n, mode) for n in copies.values()],
+        "notes": [selectors.note_dict(n, mode, source_modes=sources) for n in copies.values()],
         "links": [selectors.link_dict(link) for link in links],
         "cluster": selectors.cluster_dict(new_cluster) if new_cluster else None,
         "existing": [existing[n.pk].pk for n in notes if n.pk in existing],

@@ -112,11 +112,15 @@ def plenary_page(request: HttpRequest, session_uuid) -> HttpResponse:
     actor = _actor(request, session.workshop_id)
     if actor.is_anonymous:
         raise Http404
-    board_id = Board.objects.filter(session=session, group__isnull=True, read_only_input=False).order_by(
-        "id").values_list("id", flat=True).first()
-    if board_id is None:
+    board = Board.objects.filter(session=session, group__isnull=True, read_only_input=False).select_related(
+        "session").order_by("id").first()
+    if board is None:
         raise Http404
-    return redirect("mapping:board", board_id=board_id)
+    try:  # a facilitator of another workshop does not learn the board's id either
+        selectors.board_access(board, actor)
+    except DomainError:
+        raise Http404 from None
+    return redirect("mapping:board", board_id=board.pk)
 
 
 @require_POST

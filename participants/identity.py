@@ -58,11 +58,22 @@ def is_facilitator_user(user) -> bool:
     ).exists()
 
 
+def runs_workshop(user, workshop_id: int) -> bool:
+    """Does this facilitator account run workshop `workshop_id` (its owner, a co-facilitator,
+    a superuser: workshops.models.WorkshopQuerySet.run_by)? The workshop model is reached
+    through the user's `created_workshops` relation, so participants imports nothing of ours.
+    Precondition: is_facilitator_user(user)."""
+    if user.is_superuser:
+        return True
+    return user.created_workshops.model.objects.run_by(user).filter(pk=workshop_id).exists()
+
+
 def actor_for(*, user, session, workshop_id: int) -> Actor:
     """Resolve the actor for one workshop. A facilitator account wins over a remembered
-    participant in the same browser."""
+    participant in the same browser, in the workshops it runs; in another workshop it is
+    nobody special (a participant remembered there, a staff account, or no one)."""
     user_ok = user is not None and getattr(user, "is_authenticated", False)
-    if user_ok and is_facilitator_user(user):
+    if user_ok and is_facilitator_user(user) and runs_workshop(user, workshop_id):
         return Actor(user_id=user.pk, is_facilitator=True, is_staff=user.is_staff)
     participant = None
     pid = participant_id_from_session(session, workshop_id)

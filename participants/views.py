@@ -14,17 +14,26 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from . import throttle
 from .forms import ProfileForm
 from .identity import participant_id_from_session, remember_participant
 from .models import Participant
 from .services import update_profile
 
 
+def _too_many_guesses(request: HttpRequest, wait_seconds: int) -> HttpResponse:
+    return throttle.too_many_requests(
+        request, wait_seconds=wait_seconds,
+        message=_("Too many wrong codes or links were tried from your network, so joining is paused for a moment."),
+    )
+
+
 def _enter(request: HttpRequest, participant: Participant, session) -> HttpResponse:
     remember_participant(request.session, participant)
     response = redirect("workshops:room", uuid=session.uuid)
     response.set_cookie(settings.LANGUAGE_COOKIE_NAME, participant.language, max_age=settings.SESSION_COOKIE_AGE,
-                        samesite="Lax")
+                        secure=settings.LANGUAGE_COOKIE_SECURE, samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+                        httponly=settings.LANGUAGE_COOKIE_HTTPONLY, path=settings.LANGUAGE_COOKIE_PATH)
     return response
 
 
@@ -33,9 +42,13 @@ def join_code(request: HttpRequest) -> HttpResponse:
     dashes do not matter; revoked, expired and unknown codes get the same answer."""
     from workshops import selectors
 
+    if wait := throttle.guess_wait(request):
+        return _too_many_guesses(request, wait)
     code = "".join(ch for ch in request.GET.get("code", "").upper() if ch.isalnum())
     link = selectors.usable_link(code=code) if code else None
     if link is None:
+        if code:
+            throttle.count_guess(request)
         messages.error(request, _("No open session has that code. Check it and try again."))
         return redirect("home")
     return redirect("participants:join", token=link.token)
@@ -46,9 +59,17 @@ def join_link(request: HttpRequest, token: str) -> HttpResponse:
     already knows in the workshop (session one's people coming back for session two)."""
     from workshops import selectors, services
 
+    if wait := throttle.guess_wait(request):
+        return _too_many_guesses(request, wait)
     link = selectors.usable_link(token=token)
     if link is None:
+        throttle.count_guess(request)
         return render(request, "participants/join_invalid.html", status=404)
+    if request.method == "POST" and (wait := throttle.submit_wait(request)):
+        return throttle.too_many_requests(
+            request, wait_seconds=wait,
+            message=_("Too many people have joined from your network in a short time."),
+        )
     session = link.session
     known_id = participant_id_from_session(request.session, session.workshop_id)
     known = Participant.objects.filter(pk=known_id, workshop_id=session.workshop_id).first() if known_id else None
@@ -75,9 +96,13 @@ def join_link(request: HttpRequest, token: str) -> HttpResponse:
 def rejoin(request: HttpRequest, token: str) -> HttpResponse:
     """A personal link: the same person on another device or after a dropped connection.
     Goes to the newest session they attended."""
-    participant = get_object_or_404(Participant, rejoin_token=token)
-    attendance = participant.attendances.select_related("session").order_by("-session__starts_at").first()
-    if attendance is None:  # the same answer as a bad token
+    if wait := throttle.guess_wait(request):
+        return _too_many_guesses(request, wait)
+    participant = Participant.objects.filter(rejoin_token=token).first()
+    attendance = (participant.attendances.select_related("session").order_by("-session__starts_at").first()
+                  if participant is not None else None)
+    if attendance is None:  # no attendance gets the same answer as a bad token
+        throttle.count_guess(request)
         raise Http404
     return _enter(request, participant, attendance.session)
 

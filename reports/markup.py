@@ -130,3 +130,30 @@ def one_line(text: str) -> str:
 
 def table_cell(text: str) -> str:
     return one_line(text).replace("|", "\\|")
+
+
+# Backslash escapes for the characters that make HTML (<), entities (&), links and
+# images ([ ]), autolinks (< >) and code spans (`) in a Markdown viewer. With these
+# escaped no text can become a tag or a link, whatever its target (javascript:, data:).
+# `\|` is left alone: it is the table cells' own escape (table_cell).
+MARKDOWN_SPECIAL = re.compile(r"\\(?!\|)|[`<>\[\]&]")
+
+
+def markdown_escape(text: str) -> str:
+    """Text that a Markdown viewer shows as written, never as HTML or a link."""
+    return MARKDOWN_SPECIAL.sub(lambda m: "\\" + m[0], text)
+
+
+def to_markdown(text: str, *, picture_target=None) -> str:
+    """Draft text as it goes into the Markdown export: every line escaped (markdown_escape),
+    so participants' and staff's text stays text in any viewer; the subset's own marks
+    (#, -, |, indentation) are not special characters and pass as they are. A picture
+    stays a picture, pointing to `picture_target(ref)` when given, else `picture:<ref>`."""
+    lines = []
+    for line in text.split("\n"):
+        if match := PICTURE.match(line.strip()):
+            target = picture_target(match["ref"]) if picture_target is not None else f"picture:{match['ref']}"
+            lines.append(f"![{markdown_escape(match['alt'])}]({target})")
+        else:
+            lines.append(markdown_escape(line))
+    return "\n".join(lines)

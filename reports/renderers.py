@@ -53,19 +53,13 @@ class FlashReport:
 
 
 def render_markdown(report: FlashReport, *, picture_name: Callable[[str], str] | None = None) -> str:
-    """The report as one Markdown document. Pictures point to `picture_name(ref)` files
-    (written beside it by export_workshop), or keep their `picture:` reference."""
-    out = [f"# {report.title}", "", f"_{report.subtitle}_", ""]
+    """The report as one Markdown document, its text escaped (markup.to_markdown). Pictures
+    point to `picture_name(ref)` files (written beside it by export_workshop), or keep their
+    `picture:` reference."""
+    out = [f"# {markup.markdown_escape(report.title)}", "", f"_{markup.markdown_escape(report.subtitle)}_", ""]
     for title, body in report.sections:
-        out += [f"## {title}", ""]
-        text = body
-        if picture_name is not None:
-            lines = []
-            for line in body.split("\n"):
-                match = markup.PICTURE.match(line.strip())
-                lines.append(f"![{match['alt']}]({picture_name(match['ref'])})" if match else line)
-            text = "\n".join(lines)
-        out += [text.strip(), ""]
+        out += [f"## {markup.markdown_escape(title)}", ""]
+        out += [markup.to_markdown(body, picture_target=picture_name).strip(), ""]
     return "\n".join(out).rstrip() + "\n"
 
 

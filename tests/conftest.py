@@ -2,6 +2,7 @@
 REDIS_URL are set (CI does both), else on SQLite and the in-memory layer."""
 
 import os
+import uuid
 
 import pytest
 from django.conf import settings
@@ -48,6 +49,13 @@ def _english():
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_join_limits(settings):
+    """Join limits count per client address in the cache, which outlives a test (and on
+    Redis the run): a prefix of its own gives each test fresh counts under the real rates."""
+    settings.RATELIMIT_CACHE_PREFIX = f"rl:{uuid.uuid4().hex}:"
 
 
 @pytest.fixture

@@ -16,8 +16,9 @@ class SessionInline(admin.TabularInline):
 
 @admin.register(Workshop)
 class WorkshopAdmin(admin.ModelAdmin):
-    list_display = ["title", "slug", "organiser", "home_timezone", "created_at"]
+    list_display = ["title", "slug", "organiser", "created_by", "home_timezone", "created_at"]
     search_fields = ["title", "slug"]
+    filter_horizontal = ["co_facilitators"]
     inlines = [SessionInline]
 
 

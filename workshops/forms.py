@@ -6,7 +6,8 @@ from __future__ import annotations
 import datetime as dt
 
 from django import forms
-from django.db.models import Count
+from django.contrib.auth import get_user_model
+from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 
 from participants.forms import zone_name
@@ -21,11 +22,28 @@ class WorkshopForm(forms.ModelForm):
         label=_("Languages"), choices=[("en", _("English")), ("ru", _("Russian"))],
         widget=forms.CheckboxSelectMultiple, initial=["en", "ru"],
     )
+    co_facilitators = forms.ModelMultipleChoiceField(
+        label=_("Co-facilitators"), queryset=get_user_model().objects.none(), required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Facilitators who see and run this workshop with you."),
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Any other facilitator account, but never the owner (who runs it anyway).
+        owner = self.instance.created_by_id if self.instance.pk else user.pk
+        self.fields["co_facilitators"].queryset = (
+            get_user_model().objects.filter(is_active=True)
+            .filter(Q(groups__name="facilitators") | Q(user_permissions__codename="facilitate")
+                    | Q(groups__permissions__codename="facilitate") | Q(is_superuser=True))
+            .exclude(pk=owner).distinct().order_by("username")
+        )
 
     class Meta:
         model = Workshop
         fields = ["title", "objectives", "background", "description", "organiser", "contact_persons",
-                  "country_coordinator", "home_timezone", "home_city", "languages"]
+                  "country_coordinator", "home_timezone", "home_city", "languages", "default_author_mode",
+                  "co_facilitators"]
         widgets = {"objectives": forms.Textarea(attrs={"rows": 3}), "background": forms.Textarea(attrs={"rows": 3}),
                    "description": forms.Textarea(attrs={"rows": 2}),
                    "contact_persons": forms.Textarea(attrs={"rows": 2})}

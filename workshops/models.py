@@ -25,6 +25,31 @@ def new_token() -> str:
     return secrets.token_urlsafe(16)
 
 
+class Attribution(models.TextChoices):
+    """How a board shows who wrote each note (Board.AuthorMode), and a workshop's default
+    for its new boards."""
+
+    NAMED = "named", _("Named")
+    BY_ROLE = "by_role", _("Attributed by role")
+    ANONYMOUS = "anonymous", _("Anonymous")
+
+
+class WorkshopQuerySet(models.QuerySet):
+    def run_by(self, user) -> "WorkshopQuerySet":
+        """The workshops this facilitator account runs: those it created (their owner) and
+        those it co-facilitates; a superuser runs them all. A workshop with neither owner
+        nor co-facilitators (made by a command, or its owner's account was deleted) is
+        run by every facilitator, so that somebody can still open it and name its people.
+        Callers check first that the user is a facilitator at all."""
+        if getattr(user, "is_superuser", False):
+            return self
+        if not getattr(user, "is_authenticated", False):
+            return self.none()
+        ownerless = models.Q(created_by__isnull=True) & ~models.Exists(
+            Workshop.co_facilitators.through.objects.filter(workshop_id=models.OuterRef("pk")))
+        return self.filter(models.Q(created_by=user) | models.Q(co_facilitators=user) | ownerless).distinct()
+
+
 class Workshop(models.Model):
     title = models.CharField(_("title"), max_length=200)
     slug = models.SlugField(_("short name"), max_length=80, unique=True)
@@ -39,10 +64,26 @@ class Workshop(models.Model):
         _("home city"), max_length=80, default="Turin", help_text=_('Used in "10:00 Turin time".')
     )
     languages = models.JSONField(_("languages"), default=list, blank=True)
+    # Privacy by default: government and donor participants speak more freely when their
+    # names are not on the board. Each board can still be changed on its own.
+    default_author_mode = models.CharField(
+        _("authors shown on new boards"), max_length=16, choices=Attribution.choices, default=Attribution.BY_ROLE,
+        help_text=_("Named: name, country and role. By role: country and role only. Anonymous: nothing about "
+                    "the author. Each board can be changed later."),
+    )
+    # The owner; with the co-facilitators, the only facilitators who see and change it
+    # (WorkshopQuerySet.run_by; participants.identity reads these through the user).
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="created_workshops"
+    )
+    co_facilitators = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="co_facilitated_workshops",
+        verbose_name=_("co-facilitators"),
+        help_text=_("Facilitators who see and run this workshop with you."),
     )
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = WorkshopQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "id"]

@@ -16,9 +16,10 @@ from participants.models import Country, Participant, Role, Stakeholder
 from .models import AgendaItem, BreakoutGroup, BreakoutRound, GroupMembership, JoinLink, Session, Workshop
 
 
-def workshops_list() -> QuerySet[Workshop]:
-    """All workshops with their session counts (facilitators share the workshops)."""
-    return Workshop.objects.annotate(session_count=Count("sessions")).order_by("-created_at", "id")
+def workshops_list(*, user) -> QuerySet[Workshop]:
+    """The workshops this facilitator runs (Workshop.objects.run_by), with their session counts."""
+    return (Workshop.objects.run_by(user).annotate(session_count=Count("sessions", distinct=True))
+            .order_by("-created_at", "id"))
 
 
 def sessions_of(workshop: Workshop) -> QuerySet[Session]:

@@ -34,7 +34,8 @@ class JoinRefused(Exception):
 # --- workshops, sessions, agenda -------------------------------------------------------
 
 WORKSHOP_FIELDS = ("title", "objectives", "background", "description", "organiser", "contact_persons",
-                   "country_coordinator", "home_timezone", "home_city", "languages")
+                   "country_coordinator", "home_timezone", "home_city", "languages",
+                   "default_author_mode")
 
 
 @transaction.atomic
@@ -52,6 +53,8 @@ def save_workshop(*, workshop: Workshop | None, created_by, fields: Mapping[str,
         if name in fields:
             setattr(workshop, name, fields[name])
     workshop.save()
+    if "co_facilitators" in fields:
+        workshop.co_facilitators.set(fields["co_facilitators"])
     return workshop
 
 

@@ -46,9 +46,18 @@ def facilitator_required(view):
     return wrapped
 
 
-def access_session(uuid) -> Session:
-    """A session by its public uuid, with its workshop (facilitators share workshops)."""
-    return get_object_or_404(Session.objects.select_related("workshop", "current_item", "builds_on"), uuid=uuid)
+def access_workshop(request: HttpRequest, slug: str) -> Workshop:
+    """A workshop this facilitator runs (owner or co-facilitator); 404 for another's, as
+    for a missing one."""
+    return get_object_or_404(Workshop.objects.run_by(request.user), slug=slug)
+
+
+def access_session(request: HttpRequest, uuid) -> Session:
+    """A session by its public uuid, with its workshop, in a workshop this facilitator
+    runs; 404 otherwise."""
+    return get_object_or_404(
+        Session.objects.select_related("workshop", "current_item", "builds_on").filter(
+            workshop__in=Workshop.objects.run_by(request.user)), uuid=uuid)
 
 
 def join_url(request: HttpRequest, link: JoinLink) -> str:
@@ -60,13 +69,13 @@ def join_url(request: HttpRequest, link: JoinLink) -> str:
 
 @facilitator_required
 def workshop_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "workshops/list.html", {"workshops": selectors.workshops_list()})
+    return render(request, "workshops/list.html", {"workshops": selectors.workshops_list(user=request.user)})
 
 
 @facilitator_required
 def workshop_edit(request: HttpRequest, slug: str | None = None) -> HttpResponse:
-    workshop = get_object_or_404(Workshop, slug=slug) if slug else None
-    form = WorkshopForm(request.POST or None, instance=workshop)
+    workshop = access_workshop(request, slug) if slug else None
+    form = WorkshopForm(request.POST or None, instance=workshop, user=request.user)
     if request.method == "POST" and form.is_valid():
         workshop = services.save_workshop(workshop=workshop, created_by=request.user, fields=form.cleaned_data)
         messages.success(request, _("Workshop saved."))
@@ -76,7 +85,7 @@ def workshop_edit(request: HttpRequest, slug: str | None = None) -> HttpResponse
 
 @facilitator_required
 def workshop_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    workshop = get_object_or_404(Workshop, slug=slug)
+    workshop = access_workshop(request, slug)
     return render(request, "workshops/workshop_detail.html",
                   {"workshop": workshop, "sessions": selectors.sessions_of(workshop)})
 
@@ -86,7 +95,7 @@ def workshop_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 @facilitator_required
 def session_edit(request: HttpRequest, slug: str, uuid=None) -> HttpResponse:
-    workshop = get_object_or_404(Workshop, slug=slug)
+    workshop = access_workshop(request, slug)
     session = get_object_or_404(Session, uuid=uuid, workshop=workshop) if uuid else None
     form = SessionForm(request.POST or None, workshop=workshop, instance=session)
     if request.method == "POST" and form.is_valid():
@@ -102,7 +111,7 @@ def session_edit(request: HttpRequest, slug: str, uuid=None) -> HttpResponse:
 
 @facilitator_required
 def session_detail(request: HttpRequest, uuid) -> HttpResponse:
-    session = access_session(uuid)
+    session = access_session(request, uuid)
     links = list(session.join_links.order_by("-created_at"))
     for link in links:
         link.url = join_url(request, link)
@@ -115,7 +124,7 @@ def session_detail(request: HttpRequest, uuid) -> HttpResponse:
 
 @facilitator_required
 def agenda_item_edit(request: HttpRequest, uuid, pk: int | None = None) -> HttpResponse:
-    session = access_session(uuid)
+    session = access_session(request, uuid)
     item = get_object_or_404(AgendaItem, pk=pk, session=session) if pk else None
     form = AgendaItemForm(request.POST or None, instance=item)
     if request.method == "POST" and form.is_valid():
@@ -127,7 +136,7 @@ def agenda_item_edit(request: HttpRequest, uuid, pk: int | None = None) -> HttpR
 @require_POST
 @facilitator_required
 def agenda_item_delete(request: HttpRequest, uuid, pk: int) -> HttpResponse:
-    session = access_session(uuid)
+    session = access_session(request, uuid)
     services.delete_agenda_item(item=get_object_or_404(AgendaItem, pk=pk, session=session))
     return redirect("workshops:session", uuid=session.uuid)
 
@@ -135,7 +144,7 @@ def agenda_item_delete(request: HttpRequest, uuid, pk: int) -> HttpResponse:
 @require_POST
 @facilitator_required
 def agenda_item_move(request: HttpRequest, uuid, pk: int) -> HttpResponse:
-    session = access_session(uuid)
+    session = access_session(request, uuid)
     services.move_agenda_item(item=get_object_or_404(AgendaItem, pk=pk, session=session),
                               up=request.POST.get("direction") == "up")
     return redirect("workshops:session", uuid=session.uuid)
@@ -144,7 +153,7 @@ def agenda_item_move(request: HttpRequest, uuid, pk: int) -> HttpResponse:
 @require_POST
 @facilitator_required
 def join_link_create(request: HttpRequest, uuid) -> HttpResponse:
-    session = access_session(uuid)
+    session = access_session(request, uuid)
     form = JoinLinkForm(request.POST)
     if form.is_valid():
         hours = form.cleaned_data["expires_in_hours"]
@@ -159,7 +168,7 @@ def join_link_create(request: HttpRequest, uuid) -> HttpResponse:
 @require_POST
 @facilitator_required
 def join_link_revoke(request: HttpRequest, uuid, pk: int) -> HttpResponse:
-    session = access_session(uuid)
+    session = access_session(request, uuid)
     services.revoke_join_link(link=get_object_or_404(JoinLink, pk=pk, session=session))
     messages.success(request, _("Join link revoked: nobody new can use it or its code."))
     return redirect("workshops:session", uuid=session.uuid)
@@ -168,7 +177,7 @@ def join_link_revoke(request: HttpRequest, uuid, pk: int) -> HttpResponse:
 @facilitator_required
 def join_qr(request: HttpRequest, uuid, pk: int) -> HttpResponse:
     """The join link as an SVG QR code (no inline style, so the CSP allows it)."""
-    session = access_session(uuid)
+    session = access_session(request, uuid)
     link = get_object_or_404(JoinLink, pk=pk, session=session)
     out = io.BytesIO()
     segno.make(join_url(request, link), error="m").save(out, kind="svg", xmldecl=False, scale=6, border=2)
@@ -194,7 +203,7 @@ def _console_context(request: HttpRequest, session: Session) -> dict:
 
 @facilitator_required
 def console(request: HttpRequest, uuid) -> HttpResponse:
-    session = access_session(uuid)
+    session = access_session(request, uuid)
     return render(request, "workshops/console.html", _console_context(request, session))
 
 
@@ -202,7 +211,7 @@ def console(request: HttpRequest, uuid) -> HttpResponse:
 def console_panel(request: HttpRequest, uuid) -> HttpResponse:
     """The roster, groups and waiting list, re-fetched by the console when the
     facilitators' stream says something changed (few facilitators, so HTML is fine)."""
-    session = access_session(uuid)
+    session = access_session(request, uuid)
     return render(request, "workshops/_console_panel.html",
                   {"session": session, "roster": selectors.roster(session, online=presence.online_ids(session.pk))})
 
@@ -210,7 +219,7 @@ def console_panel(request: HttpRequest, uuid) -> HttpResponse:
 @require_POST
 @facilitator_required
 def round_create(request: HttpRequest, uuid) -> HttpResponse:
-    session = access_session(uuid)
+    session = access_session(request, uuid)
     form = RoundForm(request.POST, session=session)
     if form.is_valid():
         services.create_round(session=session, agenda_item=form.cleaned_data["agenda_item"],
@@ -224,7 +233,7 @@ def round_create(request: HttpRequest, uuid) -> HttpResponse:
 
 @facilitator_required
 def group_edit(request: HttpRequest, uuid, pk: int) -> HttpResponse:
-    session = access_session(uuid)
+    session = access_session(request, uuid)
     group = get_object_or_404(BreakoutGroup.objects.select_related("round"), pk=pk, round__session=session)
     form = GroupForm(request.POST or None, instance=group)
     if request.method == "POST" and form.is_valid():

@@ -44,7 +44,7 @@ class Room:
 
 
 def build_room(names: tuple[str, ...] = ("ann", "ben", "cem")) -> Room:
-    sess = f.session()
+    sess = f.session(f.workshop(default_author_mode="named"))  # presence lists names on a named board
     plenary = board_services.ensure_plenary_board(session=sess)
     people = {name: f.participant(sess.workshop, name.title()) for name in names}
     cookies = {name: f.participant_cookie(p) for name, p in people.items()}

@@ -44,7 +44,7 @@ def build_world() -> World:
     A's board with a cluster of two linked notes (for pulls)."""
     ws = f.workshop()
     sess = f.session(ws)
-    board = services.create_board(session=sess, template=Board.Template.CONCEPT_MAP)
+    board = services.create_board(session=sess, template=Board.Template.CONCEPT_MAP, author_mode=Board.AuthorMode.NAMED)
     p1 = f.participant(ws, "Aigerim", country="KZ", stakeholder="teacher")
     p2 = f.participant(ws, "Bakyt", country="KG", stakeholder="school_manager")
     observer = f.participant(ws, "Olga", role="observer")

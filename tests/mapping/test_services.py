@@ -61,7 +61,7 @@ def _named_board_with_notes(mode: str):
     board = services.create_board(session=sess, group=group, template="concept_map", author_mode=mode)
     note = services.apply_op(board=board, actor=f.actor(author), op="note.add", op_id="a",
                              data={"text": "Open resources", "category": board.categories.first().pk})["id"]
-    plenary = services.create_board(session=sess, template="concept_map")
+    plenary = services.create_board(session=sess, template="concept_map", author_mode="named")
     return sess, board, plenary, note
 
 

@@ -1,10 +1,14 @@
-"""The whole role x action matrix: every role, every action, allowed and refused."""
+"""The whole role x action matrix: every role, every action, allowed and refused; and for a
+facilitator account, own vs co-facilitated vs another's workshop."""
 
 import pytest
+from django.contrib.auth.models import Group, Permission
 
 from participants import permissions as p
-from participants.identity import Actor
+from participants.identity import Actor, actor_for
 from participants.models import Participant, Role
+from tests.mapping.factories import facilitator_user
+from workshops.models import Workshop
 
 EXPECTED = {
     Role.OBSERVER: {p.SESSION_VIEW, p.BOARD_VIEW},
@@ -52,3 +56,16 @@ def test_a_staff_account_without_facilitation_may_export_but_not_run_sessions():
 def test_an_unknown_action_is_a_programming_error():
     with pytest.raises(ValueError, match="unknown action"):
         p.can(actor_with(Role.PARTICIPANT), "session.destroy")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("action", p.ACTIONS)
+@pytest.mark.parametrize(("whose", "runs"), [("own", True), ("co-facilitated", True), ("another's", False)])
+def test_a_facilitator_has_the_facilitator_row_only_in_workshops_they_run(action, whose, runs):
+    me, other = facilitator_user("me"), facilitator_user("other")
+    Group.objects.get(name="facilitators").permissions.add(Permission.objects.get(codename="facilitate"))
+    workshop = Workshop.objects.create(title="W", slug="w", created_by=me if whose == "own" else other)
+    if whose == "co-facilitated":
+        workshop.co_facilitators.add(me)
+    actor = actor_for(user=me, session={}, workshop_id=workshop.pk)
+    assert (actor.is_facilitator, p.can(actor, action)) == (runs, runs and action in EXPECTED[Role.FACILITATOR])

@@ -36,9 +36,10 @@ def test_a_facilitator_lands_on_the_workshop_list_after_sign_in(client):
 
 def test_a_facilitator_creates_a_workshop_a_session_in_home_time_and_an_agenda(fac):
     response = fac.post("/w/new/", {"title": "Online learning", "home_timezone": "Europe/Rome",
-                                    "home_city": "Turin", "languages": ["en", "ru"], "objectives": "Share"})
+                                    "home_city": "Turin", "languages": ["en", "ru"], "objectives": "Share",
+                                    "default_author_mode": "anonymous"})
     workshop = Workshop.objects.get()
-    assert response["Location"] == f"/w/{workshop.slug}/"
+    assert (response["Location"], workshop.default_author_mode) == (f"/w/{workshop.slug}/", "anonymous")
     response = fac.post(f"/w/{workshop.slug}/sessions/new/", {
         "title": "Session 1", "date": "2026-11-18", "start": "10:00", "end": "13:00", "audience": ["teacher"]})
     session = Session.objects.get()
