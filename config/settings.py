@@ -50,6 +50,9 @@ MIDDLEWARE = [
     "config.middleware.CloseDatabaseAfterRequestMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Below WhiteNoise (static files come precompressed), above everything that writes a body.
+    "config.middleware.CompressionMiddleware",
+    "config.middleware.ImmutableNoVaryMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -76,6 +79,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "django.template.context_processors.tz",
+                "config.i18n.catalogue_context",
             ],
         },
     },
