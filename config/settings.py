@@ -16,17 +16,28 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
 env.read_env(BASE_DIR / ".env", overwrite=False) if (BASE_DIR / ".env").exists() else None
 
-_INSECURE_KEY = "django-insecure-embedded-default-key-change-me-in-production-0123456789"
-DEBUG = env.bool("DEBUG", default=True)
-SECRET_KEY = env.str("SECRET_KEY", default=_INSECURE_KEY)
-if not DEBUG and SECRET_KEY == _INSECURE_KEY:
-    raise environ.ImproperlyConfigured("Set SECRET_KEY when DEBUG is off.")
+# Off unless asked for (DEBUG=1): with it on, a wrong URL lists every route and an error
+# shows its traceback, so even `make run` serves friendly pages and hashed static files.
+DEBUG = env.bool("DEBUG", default=False)
 
-ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
+_LOCAL_HOSTS = ["127.0.0.1", "localhost", "testserver"]
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=_LOCAL_HOSTS)
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 # The public origin used in join links and QR codes when no request is at hand
 # (exports, management commands). Requests use their own host.
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+# Served to the public behind TLS: HTTPS redirects, secure cookies, HSTS ("Security" below).
+BEHIND_TLS = SITE_URL.startswith("https://")
+
+_INSECURE_KEY = "django-insecure-embedded-default-key-change-me-in-production-0123456789"
+SECRET_KEY = env.str("SECRET_KEY", default=_INSECURE_KEY)
+# The embedded key is public (it is in this file): fine on one's own machine, never once
+# other hosts are served. It signs sessions, i.e. every participant's identity.
+if SECRET_KEY == _INSECURE_KEY and (BEHIND_TLS or not set(ALLOWED_HOSTS) <= set(_LOCAL_HOSTS)):
+    raise environ.ImproperlyConfigured(
+        "Set SECRET_KEY: the embedded key is for this machine only (SITE_URL is https:// or ALLOWED_HOSTS "
+        "names another host)."
+    )
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -35,7 +46,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
-    "django.contrib.staticfiles",
+    "config.apps.StaticFiles",
     "channels",
     "participants",
     "workshops",
@@ -164,16 +175,17 @@ TIME_ZONE = env.str("TIME_ZONE", default="Europe/Rome")
 
 # --- Static and media files ---
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
-STATICFILES_DIRS = [BASE_DIR / "static", ("vendor", BASE_DIR / "node_modules")]
+STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
+# Only the npm packages pages load; test-only packages (axe-core) stay out of collectstatic.
+STATICFILES_DIRS = [BASE_DIR / "static", ("vendor/cytoscape/dist", BASE_DIR / "node_modules" / "cytoscape" / "dist")]
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "media")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
-        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
-        if not DEBUG
-        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        # Without DEBUG: hashed, precompressed, cached for a year (`make run` and the image
+        # run collectstatic); tests/conftest.py renders tests' pages with plain names.
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage" if DEBUG else "config.storage.StaticStorage"
     },
 }
 WHITENOISE_USE_FINDERS = DEBUG
@@ -184,7 +196,7 @@ SESSION_COOKIE_AGE = 60 * 60 * 24 * 60  # participants come back for session two
 CSRF_COOKIE_HTTPONLY = False  # the board module reads it for its few HTTP posts
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
-if not DEBUG:
+if BEHIND_TLS:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
     SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
