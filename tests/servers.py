@@ -57,15 +57,17 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(*, database_url: str | None = None) -> Server:
+def start_server(*, database_url: str | None = None, env_overrides: dict[str, str] | None = None) -> Server:
     """Start the server on this process's settings (DATABASE_URL, REDIS_URL,
-    CHANNELS_PREFIX), or on `database_url` (the test database)."""
+    CHANNELS_PREFIX), or on `database_url` (the test database). It runs with DEBUG=1
+    (static files straight from the sources) unless `env_overrides` says otherwise."""
     port = free_port()
     env = dict(os.environ)
     if database_url:
         env["DATABASE_URL"] = database_url
         env.pop("TEST_DATABASE_NAME", None)
     env.update({"DEBUG": "1", "ALLOWED_HOSTS": "127.0.0.1,localhost", "SITE_URL": f"http://127.0.0.1:{port}"})
+    env.update(env_overrides or {})
     (ROOT / "var").mkdir(exist_ok=True)
     log = ROOT / "var" / f"server-{port}.log"
     uvicorn = Path(sys.executable).parent / "uvicorn"
