@@ -53,4 +53,5 @@ def javascript_catalogue(request: HttpRequest, language: str, version: str) -> H
 
 def catalogue_context(request: HttpRequest) -> dict[str, str]:
     """Context processor: `jsi18n_url`, the catalogue of the active language."""
-    return {"jsi18n_url": catalogue_url(translation.get_language() or settings.LANGUAGE_CODE)}
+    language = translation.get_language()
+    return {"jsi18n_url": catalogue_url(language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE)}

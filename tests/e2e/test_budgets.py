@@ -47,14 +47,20 @@ NOTES = [
 
 
 @pytest.fixture(scope="module")
-def production_server(django_db_setup, django_db_blocker, tmp_path_factory):
-    """collectstatic into a temporary STATIC_ROOT, then uvicorn with DEBUG off on it."""
+def collected_static(tmp_path_factory):
+    """collectstatic as `make run` does it, into a temporary STATIC_ROOT."""
     static_root = tmp_path_factory.mktemp("static")
     env = {**os.environ, "DEBUG": "0", "STATIC_ROOT": str(static_root)}
     subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env,
                    check=True)
+    return static_root
+
+
+@pytest.fixture(scope="module")
+def production_server(django_db_setup, django_db_blocker, collected_static):
+    """uvicorn with DEBUG off on the collected static files."""
     server = start_server(database_url=subprocess_database_url(),
-                          env_overrides={"DEBUG": "0", "STATIC_ROOT": str(static_root)})
+                          env_overrides={"DEBUG": "0", "STATIC_ROOT": str(collected_static)})
     yield server.base_url
     server.stop()
 
@@ -62,6 +68,19 @@ def production_server(django_db_setup, django_db_blocker, tmp_path_factory):
 @pytest.fixture
 def prod_url(production_server, transactional_db):
     return production_server
+
+
+def test_every_module_import_points_at_a_hashed_file(collected_static):
+    """A relative import collectstatic did not rewrite (e.g. one without its semicolon)
+    would load that module a second time under its plain name: two instances, two sockets."""
+    hashed = [p for p in (collected_static / "js").glob("*.js") if re.search(r"\.[0-9a-f]{12}\.js$", p.name)]
+    code = {p.name: re.sub(r"^\s*//.*$", "", p.read_text(), flags=re.MULTILINE) for p in hashed}  # not comments
+    imports = {name: re.findall(r"""(?:from|import)\s*\(?\s*["'](\.{1,2}/[^"']+)["']""", text)
+               for name, text in code.items()}
+    assert len(hashed) >= 10
+    assert {name: [i for i in found if not re.search(r"\.[0-9a-f]{12}\.js$", i)] for name, found in imports.items()
+            if any(not re.search(r"\.[0-9a-f]{12}\.js$", i) for i in found)} == {}
+    assert sum(len(found) for found in imports.values()) >= 10  # the pattern does find imports
 
 
 class Transfer:
