@@ -1,6 +1,6 @@
 # Two commands do all the set-up on a fresh machine (Python 3.11, pip, npm):
 #   make run   - embedded default (SQLite, in-memory channel layer, eager Celery), demo loaded
-#   make test  - the whole test suite: lint, JS (node --test), pytest (PostgreSQL/Redis when DATABASE_URL/REDIS_URL are set)
+#   make test  - the whole test suite: ruff, eslint, JS (node --test), pytest (PostgreSQL/Redis when DATABASE_URL/REDIS_URL are set)
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV ?= .venv
@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-js setup deps-test lint serve worker bench clean messages
+.PHONY: run test test-js setup deps-test lint lint-js serve worker bench clean messages
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -48,11 +48,17 @@ deps-test: setup
 lint: setup
 	$(VENV)/bin/ruff check .
 
-# The browser code's own tests (static/js, no browser: fakes in tests/js/fakes.mjs).
-test-js:
+# The browser code and its tests (eslint.config.js; eslint is a devDependency).
+lint-js: node_modules/.installed
+	node_modules/.bin/eslint static/js tests/js eslint.config.js
+
+# The browser code's own tests (static/js, no browser: fakes in tests/js/fakes.mjs; the
+# board scenarios in tests/js/scenarios/ are recorded by tests/mapping/test_op_scenarios.py).
+# Run here only, not again from pytest. The arrange test uses elkjs from node_modules.
+test-js: node_modules/.installed
 	node --test tests/js/
 
-test: deps-test lint test-js
+test: deps-test lint lint-js test-js
 	$(PY) manage.py makemigrations --check --dry-run >/dev/null
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 

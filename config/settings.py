@@ -149,7 +149,7 @@ else:
     CELERY_RESULT_BACKEND = "cache+memory://"
     CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
-CELERY_TASK_DEFAULT_QUEUE = f"{CHANNELS_PREFIX}-celery"
+CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default=f"{CHANNELS_PREFIX}-celery")
 CELERY_TASK_TRACK_STARTED = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
@@ -176,8 +176,11 @@ TIME_ZONE = env.str("TIME_ZONE", default="Europe/Rome")
 # --- Static and media files ---
 STATIC_URL = "static/"
 STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
-# Only the npm packages pages load; test-only packages (axe-core) stay out of collectstatic.
-STATICFILES_DIRS = [BASE_DIR / "static", ("vendor/cytoscape/dist", BASE_DIR / "node_modules" / "cytoscape" / "dist")]
+# Only the npm packages pages load (config.apps skips their unused builds); dev packages
+# (eslint, axe-core) stay out of collectstatic.
+_NPM = BASE_DIR / "node_modules"
+STATICFILES_DIRS = [BASE_DIR / "static", ("vendor/cytoscape/dist", _NPM / "cytoscape" / "dist"),
+                    ("vendor/elkjs/lib", _NPM / "elkjs" / "lib")]
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "media")))
 STORAGES = {

@@ -30,6 +30,7 @@ from realtime.hub import Hub, Outbox, get_hub
 from realtime.limits import KeyedBuckets
 from realtime.protocol import Frame, parse_frame
 from workshops import events
+from workshops import services as rooms
 
 from . import boards, connection, ops, presence
 
@@ -40,7 +41,8 @@ CLOSE_UNAUTHENTICATED = 4401
 CLOSE_TOO_MANY_SOCKETS = 4429
 
 #: Frames that change what the person behind a socket may see, by the stream they come on.
-RIGHTS_FRAMES = {"participant": {"moved", "rapporteur", "placed"}, "session": {"groups.opened", "groups.recalled"}}
+RIGHTS_FRAMES = {"participant": {"moved", "rapporteur", "placed"},
+                 "session": {"groups.opened", "groups.recalled", "boards.changed"}}
 
 
 def setting(name: str, default: float) -> float:
@@ -54,7 +56,8 @@ class Ticker:
     BOARD_HEADS_INTERVAL it pushes one pre-encoded `head` frame per followed board and
     session (heads of all of them in two queries), so clients notice a silently lost
     frame; every presence.HEARTBEAT it touches its sockets' presence rows and forgets
-    sockets of dead processes."""
+    sockets of dead processes; every tick it calls back the groups whose recalling timer
+    ran out (one query on the small session table)."""
 
     def __init__(self, hub: Hub) -> None:
         self.hub = hub
@@ -106,6 +109,7 @@ class Ticker:
                     since_beat = 0.0
                     await self.heartbeat()
                 await self.flush_presence()
+                await database_sync_to_async(rooms.recall_when_due)()
                 if since_heads >= setting("BOARD_HEADS_INTERVAL", 15.0):
                     since_heads = 0.0
                     await self.send_heads()
@@ -201,18 +205,18 @@ class LiveConsumer(AsyncWebsocketConsumer):
                 session_uuid=str(self.scope["url_route"]["kwargs"]["session_uuid"]),
             )
             limit = int(setting("LIVE_MAX_SOCKETS", 10))
-            if await database_sync_to_async(presence.sockets_open)(self.conn.actor) >= limit:
+            if not await database_sync_to_async(presence.admit)(socket=self.socket_key, actor=self.conn.actor,
+                                                                session_id=self.conn.session_id, limit=limit):
                 raise DomainError("rate_limited", f"at most {limit} open connections per person",
                                   retry_after=float(presence.PRESENCE_TTL))
         except (OperationalError, InterfaceError):
-            await self._refuse(DomainError("unavailable", "the database is unreachable", retry_after=2.0), 1013)
+            await self._refuse(DomainError("unavailable", "the database is unreachable",
+                                           retry_after=ops.UNAVAILABLE_RETRY_AFTER), 1013)
             return
         except DomainError as exc:
             await self._refuse(exc, CLOSE_TOO_MANY_SOCKETS if exc.code == "rate_limited" else CLOSE_UNAUTHENTICATED)
             return
         await self._follow(self.conn.streams)
-        await database_sync_to_async(presence.join)(socket=self.socket_key, session_id=self.conn.session_id,
-                                                    actor=self.conn.actor)
         self.ticker.sockets.add(self.socket_key)
         self.ticker.dirty_sessions.add(self.conn.session_id)
         self.reply(self.conn.welcome)
@@ -369,6 +373,35 @@ class LiveConsumer(AsyncWebsocketConsumer):
         if frame.board in self.board_streams:
             await self._drop_board(frame.board)
         self.reply({"type": "unsubscribed", "board": frame.board})
+
+
+def refuse_when_database_down(inner):
+    """ASGI middleware around the websocket stack: the session/auth middleware reads the
+    browser session from the database before any consumer runs, so a database that cannot
+    be reached would fail the handshake with an exception (HTTP 500). Answer as the
+    consumer does instead: accept, error `unavailable` with retry_after, close 1013."""
+
+    async def app(scope, receive, send):
+        started = False
+
+        async def receive_first():
+            nonlocal started
+            started = True  # the consumer has begun the handshake: errors after this are its own
+            return await receive()
+
+        try:
+            return await inner(scope, receive_first, send)
+        except (OperationalError, InterfaceError):
+            if started or scope["type"] != "websocket":
+                raise
+        logger.warning("database unreachable at a websocket handshake")
+        await receive()  # websocket.connect
+        await send({"type": "websocket.accept"})
+        refused = DomainError("unavailable", "the database is unreachable", retry_after=ops.UNAVAILABLE_RETRY_AFTER)
+        await send({"type": "websocket.send", "text": encode(refused.frame())})
+        await send({"type": "websocket.close", "code": 1013})
+
+    return app
 
 
 class RefuseConsumer(AsyncWebsocketConsumer):

@@ -30,7 +30,7 @@ FRAMES: dict[str, tuple[set[str], set[str]]] = {
     # session events (workshops.events.emit)
     "session.hidden": _SESSION,
     "agenda.current": ({"seq", "item"}, set()),
-    "timer": ({"seq", "ends_at", "label", "paused_left", "server_now"}, set()),
+    "timer": ({"seq", "ends_at", "label", "paused_left", "recalls", "server_now"}, set()),
     "message": ({"seq", "text", "from", "at"}, set()),
     "message.cleared": _SESSION,
     "groups.opened": ({"seq", "round"}, set()),
@@ -39,6 +39,8 @@ FRAMES: dict[str, tuple[set[str], set[str]]] = {
     "rapporteur": ({"seq", "group", "participant", "name"}, set()),
     "signal": ({"seq", "group", "name", "signal", "by", "at"}, set()),
     "group.updated": ({"seq", "group"}, set()),
+    "group.removed": ({"seq", "group"}, set()),
+    "boards.changed": _SESSION,
     "round.created": ({"seq", "round"}, set()),
     "placed": ({"seq", "participant", "group"}, set()),
     "waiting": ({"seq", "participant", "name"}, set()),

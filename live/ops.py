@@ -174,10 +174,11 @@ def _agenda_set_current(ctx: SessionCtx, d: dict[str, Any]) -> dict[str, Any]:
     return {"item": d.get("item")}
 
 
-@session_op("timer.start", schema={"minutes": F("int", lo=1, hi=240), "label": text(120, required=False, min_len=0)},
-            permission=RUN)
+@session_op("timer.start", schema={"minutes": F("int", lo=1, hi=240), "label": text(120, required=False, min_len=0),
+                                   "recall": F("bool", required=False)}, permission=RUN)
 def _timer_start(ctx: SessionCtx, d: dict[str, Any]) -> dict[str, Any]:
-    session = rooms.start_timer(session=ctx.session, minutes=d["minutes"], label=d.get("label", ""))
+    session = rooms.start_timer(session=ctx.session, minutes=d["minutes"], label=d.get("label", ""),
+                                recall=d.get("recall", False))
     return {"ends_at": session.timer_ends_at.isoformat()}
 
 
@@ -240,6 +241,12 @@ def _group_move(ctx: SessionCtx, d: dict[str, Any]) -> dict[str, Any]:
 def _group_rapporteur(ctx: SessionCtx, d: dict[str, Any]) -> dict[str, Any]:
     rooms.set_rapporteur(group=_group(_round(ctx), d["group"]), participant=_participant(ctx, d["participant"]))
     return {}
+
+
+@session_op("group.remove", schema={"group": ID}, permission=RUN)
+def _group_remove(ctx: SessionCtx, d: dict[str, Any]) -> dict[str, Any]:
+    spanning.remove_group(group=_group(_round(ctx), d["group"]))
+    return {"group": d["group"]}
 
 
 @session_op("group.choose", schema={"group": ID}, permission=permissions.GROUP_CHOOSE)

@@ -17,13 +17,15 @@ from __future__ import annotations
 
 import datetime
 
+from django.contrib.auth import get_user_model
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from mapping import selectors as board_selectors
 from mapping.models import Board
 from participants.identity import Actor
-from participants.models import Attendance
+from participants.models import Attendance, Participant
 from realtime.broadcast import publish
 from workshops.events import facilitators_stream
 
@@ -72,6 +74,22 @@ def expire() -> tuple[set[int], set[int]]:
     if rows:
         stale.delete()
     return {s for s, _ in rows}, {b for _, b in rows if b is not None}
+
+
+def admit(*, socket: str, session_id: int, actor: Actor, limit: int) -> bool:
+    """Record a new socket (as `join`) unless its person has `limit` live sockets already;
+    False when refused. Counting and recording are one step per person (their row is
+    locked; SQLite's write transactions are serial anyway), so sockets opened all at once
+    cannot all pass the count before any of them is recorded."""
+    with transaction.atomic():
+        if actor.participant_id is not None:
+            Participant.objects.select_for_update().filter(pk=actor.participant_id).values_list("pk").first()
+        else:
+            get_user_model().objects.select_for_update().filter(pk=actor.user_id).values_list("pk").first()
+        if sockets_open(actor) >= limit:
+            return False
+        join(socket=socket, session_id=session_id, actor=actor)
+        return True
 
 
 def sockets_open(actor: Actor) -> int:

@@ -13,9 +13,10 @@ from typing import Any
 from django.db import transaction
 
 from mapping import services as boards
-from mapping.models import Board
+from mapping.models import Board, Note
+from realtime.errors import DomainError
 from workshops import services as rooms
-from workshops.models import BreakoutRound, Session, Workshop
+from workshops.models import BreakoutGroup, BreakoutRound, Session, Workshop
 
 
 @transaction.atomic
@@ -45,3 +46,30 @@ def add_plenary_board(*, session: Session, template: str = Board.Template.CONCEP
     """The session's plenary board, made if it has none (the console's explicit action
     for sessions created before boards came with them)."""
     return boards.ensure_plenary_board(session=session, template=template, title=title)
+
+
+@transaction.atomic
+def remove_group(*, group: BreakoutGroup) -> None:
+    """Take an empty group out of its round (proposed one too many, or everyone moved
+    out). Refused while anyone is in it, once the round was recalled, or when its board
+    holds notes (nothing written is ever thrown away with a group)."""
+    group = BreakoutGroup.objects.select_for_update().select_related("round").get(pk=group.pk)
+    if group.round.closed_at is not None:
+        raise DomainError("conflict", "this round was already recalled")
+    if group.memberships.exists():
+        raise DomainError("conflict", "the group still has people in it", fields={"group": "not empty"})
+    if Note.objects.filter(board__group=group).exists():
+        raise DomainError("conflict", "the group's board holds notes", fields={"group": "has notes"})
+    rooms.remove_group(group=group)
+
+
+@transaction.atomic
+def add_board(*, session: Session, template: str, title: str = "", author_mode: str = Board.AuthorMode.NAMED,
+              categories: list[tuple[str, str]] | None = None) -> Board:
+    """Another plenary board for the session (a reflection grid, proposals for session
+    two, a blank board with the facilitator's own categories). Everyone's screens are
+    told (`boards.changed`), so rooms offer it without a reload."""
+    board = boards.create_board(session=session, template=template, title=title, author_mode=author_mode,
+                                categories=categories if template == Board.Template.BLANK else None)
+    rooms.boards_changed(session=session)
+    return board

@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import json
 
+from django.contrib import messages
 from django.contrib.staticfiles import finders
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from live import services as live_services
 from participants.identity import Actor, actor_for
 from participants.models import Country, Stakeholder
 from realtime.errors import DomainError, http_status
@@ -19,6 +22,7 @@ from realtime.protocol import OP_ID_RE
 from workshops.models import Session
 
 from . import selectors, services
+from .forms import BoardForm
 from .models import Board
 
 
@@ -50,6 +54,9 @@ def _page_config(session: Session, boards: list[Board]) -> dict:
         "session": str(session.uuid),
         "boards": [b.pk for b in boards],
         "cytoscape": static("vendor/cytoscape/dist/cytoscape.esm.min.mjs"),
+        # The map's "Arrange" (static/js/board-arrange.js), loaded on first use.
+        "elk": static("vendor/elkjs/lib/elk-api.js"),
+        "elkWorker": static("vendor/elkjs/lib/elk-worker.min.js"),
         "live": static("js/live.js"),
         "sessionBar": _optional_static("js/session.js"),
         "labels": {
@@ -139,3 +146,26 @@ def board_snapshot(request: HttpRequest, board_id: int) -> JsonResponse:
     board, _, access = access_board(request, board_id)
     board = Board.objects.select_related("session").get(pk=board.pk)
     return JsonResponse(selectors.snapshot(board, access))
+
+
+@require_POST
+def board_create(request: HttpRequest, session_uuid) -> HttpResponse:
+    """The console's "add a board" form: a facilitator adds a plenary board of any
+    template to the session; refused field by field, nothing saved, when the form is
+    wrong."""
+    session = get_object_or_404(Session.objects.select_related("workshop"), uuid=session_uuid)
+    if not _actor(request, session.workshop_id).is_facilitator:
+        raise Http404
+    form = BoardForm(request.POST)
+    if not form.is_valid():
+        for field, errors in form.errors.items():
+            label = form.fields[field].label if field in form.fields else ""
+            for error in errors:
+                messages.error(request, f"{label}: {error}" if label else error)
+        return redirect("workshops:console", uuid=session.uuid)
+    board = live_services.add_board(session=session, template=form.cleaned_data["template"],
+                                    title=form.cleaned_data["title"], author_mode=form.cleaned_data["author_mode"],
+                                    categories=form.cleaned_data["categories"])
+    messages.success(request, _("Board “%(title)s” added; everyone in the session is offered it.") % {
+        "title": board.title})
+    return redirect("workshops:console", uuid=session.uuid)

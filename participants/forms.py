@@ -7,6 +7,8 @@ import zoneinfo
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from realtime.schema import FORM_TEXT
+
 from .models import Country, Language, Stakeholder
 
 
@@ -22,7 +24,7 @@ def zone_name(value: str, *, message: str) -> str:
 
 
 class ProfileForm(forms.Form):
-    display_name = forms.CharField(label=_("Your name"), max_length=80)
+    display_name = forms.CharField(label=_("Your name"), max_length=80, validators=[FORM_TEXT])
     # No default: a skipped field would skew the country counts used for grouping and the
     # report. A returning person finds their last answers filled in (views.join_link).
     country = forms.ChoiceField(label=_("Country"), choices=[("", _("Choose…")), *Country.choices],

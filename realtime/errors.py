@@ -8,6 +8,7 @@ static/js/errors.js has a sentence in each language for every one.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 #: Every error code the server may send.
@@ -70,7 +71,8 @@ def error_frame(code: str, message: str = "", *, op_id: str | None = None, field
     if fields:
         frame["fields"] = fields
     if retry_after is not None:
-        frame["retry_after"] = round(retry_after, 3)
+        # Whole milliseconds, rounded up: a wait of 0.4 ms must not read as "retry now" (0.0).
+        frame["retry_after"] = math.ceil(retry_after * 1000) / 1000
     return frame
 
 

@@ -14,6 +14,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.validators import RegexValidator
+
 from .errors import DomainError
 
 COLOUR_RE = re.compile(r"^#[0-9a-fA-F]{6}$")
@@ -21,6 +23,9 @@ COLOUR_RE = re.compile(r"^#[0-9a-fA-F]{6}$")
 # escapes, not encodable in UTF-8): PostgreSQL refuses NUL and surrogates, and the others
 # only ever arrive by accident or malice.
 CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff]")
+#: The same rule for what people type into the pages' forms (Django's "Enter a valid
+#: value."), but carriage returns pass: browsers send a textarea's line breaks as CR LF.
+FORM_TEXT = RegexValidator(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]", inverse_match=True)
 MAX_COORD = 1_000_000.0
 MAX_IDS = 200
 

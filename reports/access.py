@@ -1,4 +1,5 @@
-"""Who may see reports: staff accounts and facilitators (participants.permissions.REPORT_EXPORT).
+"""Who may see reports: staff accounts and facilitators (participants.permissions.REPORT_EXPORT);
+a board's picture also whoever may see that board.
 
 The same answer (404) for a workshop that does not exist and one the user may not export,
 so ids cannot be probed.
@@ -9,8 +10,10 @@ from __future__ import annotations
 from django.http import Http404
 
 from mapping.models import Board
+from mapping.selectors import board_access
 from participants.identity import actor_for
 from participants.permissions import REPORT_EXPORT, can
+from realtime.errors import DomainError
 from workshops.models import Workshop
 
 from .models import Export
@@ -38,8 +41,20 @@ def access_export(request, export_id: int) -> Export:
 
 
 def access_board_picture(request, board_id: int) -> Board:
-    board = Board.objects.select_related("session").filter(pk=board_id).first()
+    """The board, if the requester may export its workshop's reports or may see the board
+    itself (the board page links its picture); else Http404, as for a missing board.
+
+    The picture shows no more than the board screen does: visible notes only, no authors."""
+    board = Board.objects.select_related("session", "group").filter(pk=board_id).first()
     if board is None:
         raise Http404
-    access_workshop_reports(request, board.session.workshop_id)
+    actor = actor_for(user=request.user, session=request.session, workshop_id=board.session.workshop_id)
+    if can(actor, REPORT_EXPORT):
+        return board
+    if actor.is_anonymous:
+        raise Http404
+    try:
+        board_access(board, actor)
+    except DomainError:
+        raise Http404 from None
     return board

@@ -10,19 +10,29 @@ can edit it and every format shows their edit. Pure functions: nothing here writ
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable
 
 from django.utils import dateformat
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from mapping.models import Board, Note
-from participants.models import POLICY_TIER, PRACTITIONERS
+from mapping.services import template_for_round
+from participants.models import POLICY_TIER, PRACTITIONERS, Role, Stakeholder
+from workshops.models import BreakoutRound
 
 from .markup import one_line, table_cell
-from .pictures import attendance_counts, concept_map_boards
-from .selectors import WorkshopData, country_label, country_order, provenance, stakeholder_code, stakeholder_label
+from .pictures import board_caption, report_maps
+from .selectors import (
+    WorkshopData,
+    country_label,
+    country_order,
+    link_summary,
+    provenance,
+    stakeholder_code,
+    stakeholder_label,
+)
 
 #: Top items listed per cluster (or per category without clusters); the rest are counted.
 TOP_ITEMS = 10
@@ -67,9 +77,20 @@ def _boards(data: WorkshopData, template: str) -> list[Board]:
     return [b for b in data.boards if b.template == template and not b.read_only_input]
 
 
+def heading(level: int, text: str) -> str:
+    """A Markdown heading. (Not `f"### {_('…')}"`: xgettext cannot see strings inside
+    f-strings, so they never reached the catalogue.)"""
+    return f"{'#' * level} {one_line(text)}"
+
+
+def votes_text(n: int) -> str:
+    return _("votes: %(n)d") % {"n": n}
+
+
 def item_line(data: WorkshopData, note: Note, board: Board) -> str:
-    """One outcome: its text, votes, and where it came from (never a name unless named)."""
-    votes = _("votes: %(n)d") % {"n": data.votes.get(note.pk, 0)}
+    """One outcome: its text, its item's votes (copies summed), and where it came from
+    (never a name unless named)."""
+    votes = votes_text(data.item_votes(note))
     origin = provenance(data, note, board)
     if origin is None:
         return f"{one_line(note.text)} ({votes})"
@@ -82,7 +103,13 @@ def more(n: int) -> str:
 
 
 def _ranked(data: WorkshopData, notes: list[Note]) -> list[Note]:
-    return sorted(notes, key=lambda n: (-data.votes.get(n.pk, 0), n.pk))
+    return sorted(notes, key=lambda n: (-data.item_votes(n), n.pk))
+
+
+def _shown(data: WorkshopData, boards: list[Board]) -> list[Note]:
+    """Top-level notes of `boards` that represent their item (each item once)."""
+    ids = {b.pk for b in boards}
+    return [n for n in data.notes if n.board_id in ids and n.parent_id is None and data.shows(n)]
 
 
 def _category_key(data: WorkshopData, note: Note) -> str:
@@ -93,7 +120,7 @@ def _category_key(data: WorkshopData, note: Note) -> str:
 def _category_sections(data: WorkshopData, boards: list[Board], *, level: str = "###") -> list[str]:
     """Notes of these boards by category name (board order), clusters as sub-headings."""
     board_by_id = {b.pk: b for b in boards}
-    notes = [n for n in data.notes if n.board_id in board_by_id and n.parent_id is None]
+    notes = _shown(data, boards)
     order: list[str] = []
     for board in boards:
         for category in sorted(
@@ -119,7 +146,7 @@ def _category_sections(data: WorkshopData, boards: list[Board], *, level: str = 
             clusters[cluster.name if cluster else ""].append(note)
         named = sorted(
             (c for c in clusters if c),
-            key=lambda c: (-sum(data.votes.get(n.pk, 0) for n in clusters[c]), c),
+            key=lambda c: (-sum(data.item_votes(n) for n in clusters[c]), c),
         )
         groups = [(c, clusters[c]) for c in named]
         if "" in clusters:
@@ -163,9 +190,10 @@ def background(data: WorkshopData) -> str:
 
 
 def _participants_table(data: WorkshopData, participant_ids: set[int]) -> list[str]:
+    """Country x stakeholder group, with totals; only the columns someone is in."""
     people = [data.participants[pid] for pid in participant_ids]
     countries = sorted({p.country for p in people}, key=country_order)
-    groups = [code for code, _label in _stakeholder_choices() if any(p.stakeholder == code for p in people)]
+    groups = [code for code, _label in Stakeholder.choices if any(p.stakeholder == code for p in people)]
     header = [_("Country"), *[stakeholder_label(g) for g in groups], _("Total")]
     lines = ["| " + " | ".join(table_cell(h) for h in header) + " |", "|" + "---|" * len(header)]
     for country in countries:
@@ -176,16 +204,101 @@ def _participants_table(data: WorkshopData, participant_ids: set[int]) -> list[s
     return lines
 
 
-def _stakeholder_choices():
-    from participants.models import Stakeholder
-
-    return Stakeholder.choices
-
-
 def attended_ids(data: WorkshopData) -> set[int]:
-    """Everyone with an attendance; when none was recorded, everyone registered."""
+    """Participants (not observers or facilitators) with an attendance; when none was
+    recorded at all, every registered participant."""
     ids = set().union(*data.attendance.values()) if data.attendance else set()
-    return ids or set(data.participants)
+    if ids or any(data.attendance_apart.get(s.pk) for s in data.sessions):
+        return ids
+    return {pid for pid, p in data.participants.items() if p.role in (Role.PARTICIPANT, Role.RAPPORTEUR)}
+
+
+def in_every_session(data: WorkshopData) -> set[int]:
+    return set.intersection(*(data.attendance.get(s.pk, set()) for s in data.sessions)) if data.sessions else set()
+
+
+def groups_text(n: int) -> str:
+    return ngettext("%(n)d breakout group", "%(n)d breakout groups", n) % {"n": n}
+
+
+def round_template(data: WorkshopData, rnd: BreakoutRound) -> str:
+    """The template the round's groups worked on: their boards', else the one chosen for
+    the round, else the one its agenda item calls for (mapping.services.template_for_round)."""
+    used = [b.template for b in data.boards if b.group_id is not None and b.group.round_id == rnd.pk]
+    if used:
+        return Counter(used).most_common(1)[0][0]
+    return template_for_round(rnd)  # a query, only for a round whose groups have no board
+
+
+def template_label(template: str) -> str:
+    try:
+        return str(Board.Template(template).label)
+    except ValueError:
+        return template
+
+
+def round_lines(data: WorkshopData) -> list[str]:
+    """One bullet per round: its session, its purpose (the agenda item), how many groups
+    formed how, and the board they worked on."""
+    lines: list[str] = []
+    sessions = data.sessions_by_id
+    number: dict[int, int] = defaultdict(int)
+    for rnd in data.rounds:
+        number[rnd.session_id] += 1
+        purpose = rnd.agenda_item.title if rnd.agenda_item_id else _("Round %(n)d") % {"n": number[rnd.session_id]}
+        count = sum(1 for g in data.groups.values() if g.round_id == rnd.pk)
+        lines.append("- " + _("%(session)s — %(purpose)s: %(groups)s (%(strategy)s), board: %(template)s") % {
+            "session": one_line(sessions[rnd.session_id].title), "purpose": one_line(purpose),
+            "groups": groups_text(count), "strategy": rnd.get_strategy_display(),
+            "template": template_label(round_template(data, rnd)),
+        })
+    return lines
+
+
+def _apart_text(data: WorkshopData) -> str:
+    """"Not counted: 1 observer, 2 facilitators." over all sessions, or empty."""
+    observers: set[int] = set()
+    facilitators: set[int] = set()
+    for session in data.sessions:
+        by_role = data.attendance_apart.get(session.pk, {})
+        observers |= by_role.get(Role.OBSERVER, set())
+        facilitators |= by_role.get(Role.FACILITATOR, set())
+    parts = []
+    if observers:
+        parts.append(ngettext("%(n)d observer", "%(n)d observers", len(observers)) % {"n": len(observers)})
+    if facilitators:
+        parts.append(ngettext("%(n)d facilitator", "%(n)d facilitators", len(facilitators)) % {
+            "n": len(facilitators)})
+    return _("Not counted as participants: %(people)s.") % {"people": ", ".join(parts)} if parts else ""
+
+
+def participant_lines(data: WorkshopData) -> list[str]:
+    ids = attended_ids(data)
+    lines = [heading(3, _("Participants")), ""]
+    summary = ngettext("%(n)d participant took part", "%(n)d participants took part", len(ids)) % {"n": len(ids)}
+    per_session = "; ".join(
+        _("%(session)s — %(n)d") % {"session": one_line(s.title), "n": len(data.attendance.get(s.pk, set()))}
+        for s in data.sessions
+    )
+    text = f"{summary} ({per_session})." if per_session else f"{summary}."
+    if len(data.sessions) > 1:
+        both = len(in_every_session(data))
+        if len(data.sessions) == 2:
+            text += " " + ngettext("%(n)d person attended both sessions.", "%(n)d people attended both sessions.",
+                                   both) % {"n": both}
+        else:
+            text += " " + ngettext("%(n)d person attended all sessions.", "%(n)d people attended all sessions.",
+                                   both) % {"n": both}
+    apart = _apart_text(data)
+    lines += [f"{text} {apart}".strip(), ""]
+    if len(data.sessions) > 1:
+        for session in data.sessions:
+            present = data.attendance.get(session.pk, set())
+            lines += [f"#### {one_line(session.title)}", ""]
+            lines += [*_participants_table(data, present), ""] if present else [_("No attendance recorded."), ""]
+        lines += [heading(4, _("All sessions")), ""]
+    lines += [*_participants_table(data, ids), ""]
+    return lines
 
 
 def description(data: WorkshopData) -> str:
@@ -193,51 +306,39 @@ def description(data: WorkshopData) -> str:
     lines: list[str] = []
     if w.description.strip():
         lines += [w.description.strip(), ""]
-    lines += [f"### {_('Sessions')}", ""]
+    lines += [heading(3, _("Sessions")), ""]
     for session in data.sessions:
         audience = ", ".join(stakeholder_label(a) for a in session.audience) or _("everyone")
-        lines.append(f"- {one_line(session.title)} — {_('audience')}: {audience}")
+        label = _("audience")
+        lines.append(f"- {one_line(session.title)} — {label}: {audience}")
         for item in session.agenda_items.all():
-            lines.append(f"  - {one_line(item.title)} ({item.get_kind_display()}, {item.planned_minutes} min)")
+            minutes = _("%(n)d min") % {"n": item.planned_minutes}
+            lines.append(f"  - {one_line(item.title)} ({item.get_kind_display()}, {minutes})")
     lines.append("")
-    rounds = list(data.rounds)
+    rounds = round_lines(data)
     if rounds:
-        lines += [f"### {_('How the work was organised')}", ""]
-        sessions = data.sessions_by_id
-        for rnd in rounds:
-            count = sum(1 for g in data.groups.values() if g.round_id == rnd.pk)
-            lines.append(
-                "- "
-                + _("%(session)s: %(count)d breakout groups (%(strategy)s)")
-                % {"session": one_line(sessions[rnd.session_id].title), "count": count,
-                   "strategy": rnd.get_strategy_display()}
-            )
-        lines.append("")
-    ids = attended_ids(data)
-    per_session = [len(data.attendance.get(s.pk, set())) for s in data.sessions]
-    lines += [f"### {_('Participants')}", ""]
-    summary = _("%(n)d participants took part.") % {"n": len(ids)}
-    parts = [
-        _("%(session)s: %(n)d") % {"session": one_line(s.title), "n": n} for s, n in zip(data.sessions, per_session,
-                                                                                     strict=True)
-    ]
-    if len(data.sessions) > 1:
-        both = set.intersection(*(data.attendance.get(s.pk, set()) for s in data.sessions))
-        parts.append(_("attended all sessions: %(n)d") % {"n": len(both)})
-    lines.append(f"{summary} {'; '.join(parts)}.")
-    lines.append("")
-    lines += _participants_table(data, ids)
-    lines.append("")
-    countries, series, counts = attendance_counts(data)
-    if countries:
-        header = [_("Country"), *series]
-        lines.append("| " + " | ".join(table_cell(h) for h in header) + " |")
-        lines.append("|" + "---|" * len(header))
-        for ci, country in enumerate(countries):
-            lines.append("| " + " | ".join([table_cell(country), *(str(row[ci]) for row in counts)]) + " |")
-        lines.append("")
-        lines.append(f"![{_('Participants per session by country')}](picture:attendance)")
+        lines += [heading(3, _("How the work was organised")), "", *rounds, ""]
+    lines += participant_lines(data)
+    alt = _("Participants per session by country")
+    lines.append(f"![{alt}](picture:attendance)")
     return "\n".join(lines).strip()
+
+
+def links_text(n: int) -> str:
+    return ngettext("%(n)d link", "%(n)d links", n) % {"n": n}
+
+
+def link_lines(data: WorkshopData, boards: list[Board]) -> list[str]:
+    """"Obstacles → Enablers: 7 links", per pair of categories, most linked first."""
+    summary = link_summary(data, boards)
+    if not summary:
+        return []
+    lines = [heading(3, _("Links between notes")), ""]
+    for row in summary:
+        source = one_line(row.source) if row.source else _("Not categorised")
+        target = one_line(row.target) if row.target else _("Not categorised")
+        lines.append(f"- {source} → {target}: {links_text(row.links)}")
+    return [*lines, ""]
 
 
 def outcomes_map(data: WorkshopData) -> str:
@@ -245,10 +346,11 @@ def outcomes_map(data: WorkshopData) -> str:
     if not boards:
         return _("No concept map was used.")
     lines = _category_sections(data, boards)
-    for index, board in concept_map_boards(data):
-        if board.group_id is None:
-            lines.append(f"![{_('Concept map')}: {one_line(board.title)}](picture:board-{index})")
-            lines.append("")
+    lines += link_lines(data, boards)
+    for index, board in report_maps(data):
+        # "]" would end the alt text of the draft's picture line.
+        alt = board_caption(board).replace("[", "(").replace("]", ")")
+        lines += [f"![{alt}](picture:board-{index})", ""]
     return "\n".join(lines).strip()
 
 
@@ -272,7 +374,7 @@ def outcomes_proposals(data: WorkshopData) -> str:
     if not boards:
         return _("No proposals board was used.")
     board_by_id = {b.pk: b for b in boards}
-    proposals = [n for n in data.notes if n.board_id in board_by_id and n.parent_id is None]
+    proposals = _shown(data, boards)
     tiers: dict[str, list[Note]] = defaultdict(list)
     for note in proposals:
         board = board_by_id[note.board_id]
@@ -288,7 +390,7 @@ def outcomes_proposals(data: WorkshopData) -> str:
     ]
 
     def support(note: Note) -> tuple[int, int]:
-        return len(data.children.get(note.pk, [])), data.votes.get(note.pk, 0)
+        return len(data.item_children(note)), data.item_votes(note)
 
     lines: list[str] = []
     for key, heading in headings:
@@ -304,9 +406,9 @@ def outcomes_proposals(data: WorkshopData) -> str:
                 f"- {item_line(data, note, board)} — "
                 + _("support ideas: %(ideas)d, support: %(total)d") % {"ideas": ideas, "total": ideas + votes}
             )
-            children = _ranked(data, data.children.get(note.pk, []))
+            children = _ranked(data, data.item_children(note))
             for child in children[:TOP_SUPPORTS]:
-                lines.append(f"  - {item_line(data, child, board)}")
+                lines.append(f"  - {item_line(data, child, data.boards_by_id[child.board_id])}")
             if len(children) > TOP_SUPPORTS:
                 lines.append(f"  - {more(len(children) - TOP_SUPPORTS)}")
         if len(ranked) > TOP_PROPOSALS:
@@ -316,13 +418,14 @@ def outcomes_proposals(data: WorkshopData) -> str:
 
 
 def conclusions(data: WorkshopData) -> str:
+    """The five items with most votes (copies summed); an item nobody voted for is not
+    "most support", so with no votes at all the section is left to the team."""
     boards = _boards(data, Board.Template.CONCEPT_MAP) + _boards(data, Board.Template.PROPOSALS)
-    ids = {b.pk for b in boards}
-    top = _ranked(data, [n for n in data.notes if n.board_id in ids and n.parent_id is None])[:5]
+    top = [n for n in _ranked(data, _shown(data, boards)) if data.item_votes(n) > 0][:5]
     if not top:
         return _("To be completed by the workshop team.")
     lines = [_("The items that gathered most support:"), ""]
-    lines += [f"- {one_line(n.text)} ({_('votes: %(n)d') % {'n': data.votes.get(n.pk, 0)}})" for n in top]
+    lines += [f"- {one_line(n.text)} ({votes_text(data.item_votes(n))})" for n in top]
     return "\n".join(lines)
 
 

@@ -22,7 +22,7 @@ from mapping.models import Board
 
 from . import markup
 from .pictures import attendance_scene, map_scene, picture_png, to_png, to_svg
-from .selectors import WorkshopData, country_label, country_order, stakeholder_label
+from .selectors import WorkshopData, country_label, country_order, origin, stakeholder_label
 
 # WeasyPrint logs every layout step at INFO; our root logger is at INFO.
 logging.getLogger("weasyprint").setLevel(logging.WARNING)
@@ -179,38 +179,61 @@ def neutralise(value):
 def contribution_columns() -> list[str]:
     return [
         _("Workshop"), _("Session"), _("Group"), _("Board"), _("Authors shown"), _("Note"), _("Proposal"),
-        _("Category"), _("Cluster"), _("Text"), _("Author"), _("Country"), _("Stakeholder group"), _("Votes"),
-        _("Comments"), _("Links"), _("Created (UTC)"), _("Edited (UTC)"),
+        _("Category"), _("Cluster"), _("Text"), _("Author"), _("Country"), _("Stakeholder group"),
+        _("From session"), _("From group"), _("Copy"), _("Copied from"), _("Original note"), _("Votes"),
+        _("Item votes"), _("Comments"), _("Links"), _("Created (UTC)"), _("Edited (UTC)"),
     ]
 
 
-def _utc(moment) -> str:
-    return moment.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S") if moment else ""
+
+
+def _utc(moment) -> dt.datetime | None:
+    """A naive UTC datetime (spreadsheets have no time zones; the header says UTC)."""
+    return moment.astimezone(dt.UTC).replace(tzinfo=None, microsecond=0) if moment else None
+
+
+def _utc_text(moment: dt.datetime | None) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M:%S") if moment else ""
 
 
 def contribution_rows(data: WorkshopData) -> list[list]:
-    """One row per visible note. Author name only on named boards; role/country on
-    by-role boards; nothing about the author on anonymous boards."""
-    boards = {b.pk: b for b in data.boards}
+    """One row per visible note, copies included, each with its provenance: a pulled or
+    carried copy has no author of its own, so country, stakeholder group, session and
+    group come from where it was written (note.provenance). Author name only on named
+    boards; role on by-role boards; nothing about the author on anonymous boards.
+    "Votes" are the note's own; "Item votes" its item's, as the flash report counts
+    them (copies summed, an input board's mirrored votes left out)."""
+    boards = data.boards_by_id
     rows = []
     for note in data.notes:
         board = boards[note.board_id]
         author = data.participants.get(note.author_id) if note.author_id else None
+        found = origin(data, note, board)
         name = country = stakeholder = ""
-        if board.author_mode != Board.AuthorMode.ANONYMOUS and author is not None:
-            country = country_label(author.country)
-            stakeholder = stakeholder_label(author.stakeholder)
+        if board.author_mode != Board.AuthorMode.ANONYMOUS:
+            country = country_label(found.country) if found.country else ""
+            stakeholder = stakeholder_label(found.stakeholder) if found.stakeholder else ""
             if board.author_mode == Board.AuthorMode.NAMED:
-                name = author.display_name
-            else:
+                name = found.name
+            elif author is not None:
                 name = author.get_role_display()
+        source = data.source_id(note)
+        if source is None:
+            copy = ""
+        elif board.read_only_input:
+            copy = _("carried forward")
+        else:
+            copy = _("pulled")
+        root = data.root_id(note)
         category = data.categories.get(note.category_id) if note.category_id else None
         cluster = data.clusters.get(note.cluster_id) if note.cluster_id else None
         rows.append([
             data.workshop.title, board.session.title, board.group.name if board.group_id else "", board.title,
             board.get_author_mode_display(), note.pk, note.parent_id or "", category.name if category else "",
-            cluster.name if cluster else "", note.text, name, country, stakeholder, data.votes.get(note.pk, 0),
-            data.comments.get(note.pk, 0), data.links_count(note.pk), _utc(note.created_at), _utc(note.updated_at),
+            cluster.name if cluster else "", note.text, name, country, stakeholder, found.session, found.group,
+            copy, source or "", root if root != note.pk else "", data.votes.get(note.pk, 0),
+            data.item_votes(note), data.comments.get(note.pk, 0), data.links_count(note.pk),
+            _utc(note.created_at), _utc(note.updated_at),
         ])
     return rows
 
@@ -221,65 +244,97 @@ def render_csv(data: WorkshopData) -> bytes:
     writer = csv.writer(buffer)
     writer.writerow(contribution_columns())
     for row in contribution_rows(data):
-        writer.writerow([neutralise(v) for v in row])
+        writer.writerow([_utc_text(v) if isinstance(v, dt.datetime) else neutralise(v) for v in row])
     return buffer.getvalue().encode("utf-8-sig")
 
 
 def attendance_rows(data: WorkshopData) -> tuple[list[str], list[list]]:
-    """Participants per session (and in all sessions) by country x stakeholder group."""
-    from participants.models import Stakeholder
+    """Participants per session (and in all sessions) by country x stakeholder group;
+    observers and facilitators present are counted in their own columns, not in Total."""
+    from participants.models import Role, Stakeholder
 
-    header = [_("Session"), _("Country"), *[str(label) for _code, label in Stakeholder.choices], _("Total")]
-    sets = [(s.title, data.attendance.get(s.pk, set())) for s in data.sessions]
+    header = [_("Session"), _("Country"), *[str(label) for _code, label in Stakeholder.choices], _("Total"),
+              _("Observers"), _("Facilitators")]
+    sets = [(s.title, data.attendance.get(s.pk, set()), data.attendance_apart.get(s.pk, {})) for s in data.sessions]
     if len(data.sessions) > 1:
-        sets.append((_("Attended all sessions"), set.intersection(*(ids for _t, ids in sets))))
+        every = set.intersection(*(ids for _t, ids, _a in sets))
+        apart = {role: set.intersection(*(a.get(role, set()) for _t, _i, a in sets))
+                 for role in (Role.OBSERVER, Role.FACILITATOR)}
+        sets.append((_("Attended all sessions"), every, apart))
     rows = []
-    for title, ids in sets:
+    for title, ids, apart in sets:
         people = [data.participants[pid] for pid in ids]
-        for code in sorted({p.country for p in people}, key=country_order):
+        observers = [data.participants[pid] for pid in apart.get(Role.OBSERVER, set())]
+        facilitators = [data.participants[pid] for pid in apart.get(Role.FACILITATOR, set())]
+        for code in sorted({p.country for p in people + observers + facilitators}, key=country_order):
             counts = [sum(1 for p in people if p.country == code and p.stakeholder == s) for s, _l in
                       Stakeholder.choices]
-            rows.append([title, country_label(code), *counts, sum(counts)])
+            rows.append([title, country_label(code), *counts, sum(counts),
+                         sum(1 for p in observers if p.country == code),
+                         sum(1 for p in facilitators if p.country == code)])
     return header, rows
+
+
+#: Fitted column widths (characters): at least a short header, at most a readable note.
+MIN_WIDTH, MAX_WIDTH = 6, 60
+DATE_FORMAT = "yyyy-mm-dd hh:mm:ss"
+
+
+def _width(value) -> int:
+    if isinstance(value, dt.datetime):
+        return len(DATE_FORMAT)
+    text = "" if value is None else str(value)
+    return max((len(line) for line in text.split("\n")), default=0)
+
+
+def _write_sheet(book, title: str, header: list[str], rows: list[list]) -> None:
+    """One sheet as staff filter it: bold frozen header row, an autofilter over every
+    column, widths fitted to the content, dates as real date cells, text never a formula."""
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    sheet = book.create_sheet(title)
+    # Widths must be set before the first row is streamed (write-only mode).
+    for index, name in enumerate(header, start=1):
+        widest = max([_width(name) + 2, *(_width(row[index - 1]) + 1 for row in rows)])
+        sheet.column_dimensions[get_column_letter(index)].width = min(MAX_WIDTH, max(MIN_WIDTH, widest))
+    sheet.freeze_panes = "A2"
+    sheet.auto_filter.ref = f"A1:{get_column_letter(len(header))}{len(rows) + 1}"
+    bold = Font(bold=True)
+    cells = []
+    for name in header:
+        cell = WriteOnlyCell(sheet, value=name)
+        cell.font = bold
+        cells.append(cell)
+    sheet.append(cells)
+    for row in rows:
+        sheet.append([_xlsx_cell(sheet, v) for v in row])
 
 
 def render_xlsx(data: WorkshopData) -> bytes:
     """Two sheets: contributions (one row per note) and attendance. Write-only mode keeps
     2,000 rows fast and small."""
     from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
 
     book = Workbook(write_only=True)
-    sheet = book.create_sheet(_("Contributions"))
-    sheet.freeze_panes = "A2"
-    bold = Font(bold=True)
-
-    def header_cells(ws, names):
-        cells = []
-        for name in names:
-            cell = WriteOnlyCell(ws, value=name)
-            cell.font = bold
-            cells.append(cell)
-        return cells
-
-    sheet.append(header_cells(sheet, contribution_columns()))
-    for row in contribution_rows(data):
-        sheet.append([_text_cell(sheet, v) for v in row])
-    attendance = book.create_sheet(_("Attendance"))
+    _write_sheet(book, _("Contributions"), contribution_columns(), contribution_rows(data))
     header, rows = attendance_rows(data)
-    attendance.append(header_cells(attendance, header))
-    for row in rows:
-        attendance.append([_text_cell(attendance, v) for v in row])
+    _write_sheet(book, _("Attendance"), header, rows)
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
 
 
-def _text_cell(sheet, value):
-    """Strings are stored as text, never as formulas, and neutralised as in the CSV."""
+def _xlsx_cell(sheet, value):
+    """Strings are stored as text, never as formulas, and neutralised as in the CSV;
+    datetimes are date cells shown as dates."""
     from openpyxl.cell import WriteOnlyCell
 
+    if isinstance(value, dt.datetime):
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.number_format = DATE_FORMAT
+        return cell
     if not isinstance(value, str):
         return value
     cell = WriteOnlyCell(sheet, value=neutralise(value))

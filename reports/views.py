@@ -115,14 +115,17 @@ def download(request: HttpRequest, export_id: int) -> FileResponse:
     )
 
 
-@login_required
 @require_GET
 def board_picture(request: HttpRequest, board_id: int, ext: str) -> HttpResponse:
-    """A board's concept map now, drawn from the stored positions (facilitators use it live)."""
+    """A board's map now, drawn from the stored positions, for whoever may see the board
+    (participants join without an account, so no login_required: access decides)."""
     board = access_board_picture(request, board_id)
     data = workshop_data(workshop_id=board.session.workshop_id)
     board = next(b for b in data.boards if b.pk == board.pk)
     scene = map_scene(data, board)
     if ext == "svg":
-        return HttpResponse(to_svg(scene), content_type="image/svg+xml; charset=utf-8")
-    return HttpResponse(to_png(scene), content_type="image/png")
+        response = HttpResponse(to_svg(scene), content_type="image/svg+xml; charset=utf-8")
+    else:
+        response = HttpResponse(to_png(scene), content_type="image/png")
+    response["Content-Disposition"] = f'inline; filename="{data.workshop.slug}-board-{board.pk}.{ext}"'
+    return response

@@ -57,17 +57,16 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(*, database_url: str | None = None, env_overrides: dict[str, str] | None = None) -> Server:
+def start_server(*, database_url: str | None = None, env_extra: dict[str, str] | None = None) -> Server:
     """Start the server on this process's settings (DATABASE_URL, REDIS_URL,
-    CHANNELS_PREFIX), or on `database_url` (the test database). It runs with DEBUG=1
-    (static files straight from the sources) unless `env_overrides` says otherwise."""
+    CHANNELS_PREFIX), or on `database_url` (the test database); `env_extra` on top."""
     port = free_port()
     env = dict(os.environ)
     if database_url:
         env["DATABASE_URL"] = database_url
         env.pop("TEST_DATABASE_NAME", None)
-    env.update({"DEBUG": "1", "ALLOWED_HOSTS": "127.0.0.1,localhost", "SITE_URL": f"http://127.0.0.1:{port}"})
-    env.update(env_overrides or {})
+    env.update({"DEBUG": "1", "ALLOWED_HOSTS": "127.0.0.1,localhost", "SITE_URL": f"http://127.0.0.1:{port}",
+                **(env_extra or {})})
     (ROOT / "var").mkdir(exist_ok=True)
     log = ROOT / "var" / f"server-{port}.log"
     uvicorn = Path(sys.executable).parent / "uvicorn"
@@ -88,3 +87,20 @@ def start_server(*, database_url: str | None = None, env_overrides: dict[str, st
             time.sleep(0.2)
     Server(proc, base, log).stop()
     raise RuntimeError(f"the server did not start; see {log}")
+
+
+def start_worker(*, database_url: str, name: str, env_extra: dict[str, str] | None = None) -> Server:
+    """A real Celery worker (solo pool) on this process's REDIS_URL and `database_url`,
+    logging to var/celery-<name>.log; `Server.stop()` stops it (its base_url is empty)."""
+    env = dict(os.environ)
+    env.update({"DATABASE_URL": database_url, "CELERY_TASK_ALWAYS_EAGER": "0", "CONN_MAX_AGE": "0",
+                **(env_extra or {})})
+    env.pop("TEST_DATABASE_NAME", None)
+    (ROOT / "var").mkdir(exist_ok=True)
+    log = ROOT / "var" / f"celery-{name}.log"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo", "--loglevel=INFO",
+         "-n", f"{name}@%h", "--without-gossip", "--without-mingle", "--without-heartbeat"],
+        cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT, start_new_session=True,
+    )
+    return Server(proc, "", log)

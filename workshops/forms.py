@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from participants.forms import zone_name
 from participants.models import Role, Stakeholder
+from realtime.schema import FORM_TEXT
 
 from .models import AgendaItem, BreakoutGroup, BreakoutRound, Session, Workshop
 
@@ -36,7 +37,7 @@ class WorkshopForm(forms.ModelForm):
 class SessionForm(forms.Form):
     """Date and times as the organisers speak of them: in the workshop's home zone."""
 
-    title = forms.CharField(label=_("Title"), max_length=200)
+    title = forms.CharField(label=_("Title"), max_length=200, validators=[FORM_TEXT])
     date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
     start = forms.TimeField(label=_("Starts at (home time)"), widget=forms.TimeInput(attrs={"type": "time"}))
     end = forms.TimeField(label=_("Ends at (home time)"), widget=forms.TimeInput(attrs={"type": "time"}))
@@ -73,6 +74,11 @@ class AgendaItemForm(forms.ModelForm):
         model = AgendaItem
         fields = ["title", "kind", "planned_minutes", "description"]
         widgets = {"description": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("title", "description"):  # shown live to everyone (agenda.current)
+            self.fields[name].validators.append(FORM_TEXT)
 
 
 class JoinLinkForm(forms.Form):
@@ -114,3 +120,7 @@ class GroupForm(forms.ModelForm):
     class Meta:
         model = BreakoutGroup
         fields = ["name", "video_url"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["name"].validators.append(FORM_TEXT)

@@ -83,6 +83,8 @@ class Session(models.Model):
     timer_label = models.CharField(max_length=120, blank=True)
     # A paused countdown: the seconds it had left (timer_ends_at is then null).
     timer_paused_left = models.PositiveIntegerField(null=True, blank=True)
+    # When this countdown ends, the groups are called back (live.consumers.Ticker).
+    timer_recalls = models.BooleanField(default=False)
     # The facilitator's last message to everyone, kept so late joiners and reconnecting
     # participants see it too; empty when cleared.
     message_text = models.CharField(max_length=500, blank=True)

@@ -162,6 +162,7 @@ def timer_frame(session: Session) -> dict[str, Any]:
         "ends_at": ends.isoformat() if ends else None,
         "label": session.timer_label,
         "paused_left": session.timer_paused_left,  # seconds left on a paused timer, else null
+        "recalls": session.timer_recalls,  # the groups are called back when it ends
         "server_now": timezone.now().isoformat(),
     }
 

@@ -210,13 +210,15 @@ def _person(p: Participant) -> strategies.Person:
 
 
 @transaction.atomic
-def start_timer(*, session: Session, minutes: int, label: str = "") -> Session:
+def start_timer(*, session: Session, minutes: int, label: str = "", recall: bool = False) -> Session:
     """A countdown everyone sees; clients count down from ends_at (with server_now to
-    correct their clock), so the server sends one frame, not one per second."""
+    correct their clock), so the server sends one frame, not one per second. `recall`:
+    when it ends, the groups are called back by themselves (recall_when_due)."""
     session.timer_ends_at = timezone.now() + dt.timedelta(minutes=minutes)
     session.timer_label = label
     session.timer_paused_left = None
-    session.save(update_fields=["timer_ends_at", "timer_label", "timer_paused_left"])
+    session.timer_recalls = recall and session.groups_open
+    session.save(update_fields=["timer_ends_at", "timer_label", "timer_paused_left", "timer_recalls"])
     emit(session_id=session.pk, frame=selectors.timer_frame(session))
     return session
 
@@ -226,7 +228,8 @@ def stop_timer(*, session: Session) -> Session:
     session.timer_ends_at = None
     session.timer_label = ""
     session.timer_paused_left = None
-    session.save(update_fields=["timer_ends_at", "timer_label", "timer_paused_left"])
+    session.timer_recalls = False
+    session.save(update_fields=["timer_ends_at", "timer_label", "timer_paused_left", "timer_recalls"])
     emit(session_id=session.pk, frame=selectors.timer_frame(session))
     return session
 
@@ -351,6 +354,22 @@ def update_group(*, group: BreakoutGroup, name: str, video_url: str) -> Breakout
     return group
 
 
+def boards_changed(*, session: Session) -> None:
+    """Tell everyone the session's boards changed (a board was added): screens re-read
+    which boards they are offered (live.consumers pushes a new welcome)."""
+    emit(session_id=session.pk, frame={"type": "boards.changed"})
+
+
+@transaction.atomic
+def remove_group(*, group: BreakoutGroup) -> None:
+    """Delete a group (live.services.remove_group checks it is empty first); the
+    facilitators' consoles are told."""
+    session_id, pk = group.round.session_id, group.pk
+    group.delete()  # its (empty) board goes with it
+    emit(session_id=session_id, frame={"type": "group.removed", "group": pk},
+         audience=[facilitators_stream(session_id)])
+
+
 @transaction.atomic
 def open_round(*, round_: BreakoutRound) -> BreakoutRound:
     """Send everyone to their groups: each client refreshes and gets its group."""
@@ -374,9 +393,28 @@ def recall(*, session: Session) -> Session:
         round_.closed_at = timezone.now()
         round_.save(update_fields=["closed_at"])
     session.groups_open = False
-    session.save(update_fields=["groups_open"])
+    session.timer_recalls = False
+    session.save(update_fields=["groups_open", "timer_recalls"])
     emit(session_id=session.pk, frame={"type": "groups.recalled"})
     return session
+
+
+def recall_when_due(*, now: dt.datetime | None = None) -> list[int]:
+    """Call back the groups of every session whose recalling timer has run out; returns
+    their ids. Called every few seconds by each server process's ticker: each session is
+    locked and re-checked, so two processes never recall it twice."""
+    now = now or timezone.now()
+    due = list(Session.objects.filter(timer_recalls=True, groups_open=True, timer_ends_at__lte=now)
+               .values_list("pk", flat=True))
+    done = []
+    for pk in due:
+        with transaction.atomic():
+            session = Session.objects.select_for_update().filter(
+                pk=pk, timer_recalls=True, groups_open=True, timer_ends_at__lte=now).first()
+            if session is not None:
+                recall(session=session)
+                done.append(pk)
+    return done
 
 
 @transaction.atomic

@@ -252,6 +252,9 @@ def room(request: HttpRequest, uuid) -> HttpResponse:
     # offers, inline, on the room's socket.
     board_config = {
         "cytoscape": static("vendor/cytoscape/dist/cytoscape.esm.min.mjs"),
+        # The map's "Arrange" (static/js/board-arrange.js), loaded on first use.
+        "elk": static("vendor/elkjs/lib/elk-api.js"),
+        "elkWorker": static("vendor/elkjs/lib/elk-worker.min.js"),
         "labels": {
             "countries": {k: str(v) for k, v in Country.choices},
             "stakeholders": {k: str(v) for k, v in Stakeholder.choices},

@@ -43,6 +43,15 @@ export function wrapLines(text, maxWidth, measure) {
   return out.length ? out : [""];
 }
 
+// The text a note is drawn with: its cluster's name above, its votes below.
+export function noteLabel(note, clusters) {
+  let label = note.text;
+  const cluster = note.cluster && clusters.get(note.cluster);
+  if (cluster) label = `[${cluster.name}]\n${label}`;
+  if (note.votes) label += `\n● ${note.votes}`;
+  return label;
+}
+
 // The height of a note's text box (Cytoscape's `height`, without padding and border).
 export function noteHeight(label, measure) {
   const lines = wrapLines(label, NOTE.textWidth, measure).length;

@@ -1,5 +1,6 @@
 // One board's state as the server holds it, kept in step by applying events in seq
-// order (see docs/protocol.md; tests/mapping/reference.py is the same logic in Python).
+// order (see docs/protocol.md). tests/js/board-scenarios.test.mjs replays the server's
+// own recorded scenarios (tests/mapping/test_op_scenarios.py) through it.
 // No DOM here: board.js and synthesis.js render it.
 
 export class BoardState {

@@ -1,24 +1,10 @@
-// Small helpers shared by the board screens: safe element building (text only, never
-// HTML), translated strings, how authors and provenance read.
+// How the board screens (board.js, synthesis.js) word things: authors, provenance and
+// error frames, in the page's language.
 import { errorText as sharedErrorText } from "./errors.js";
-
-export const t = (s) => (window.gettext ? window.gettext(s) : s);
-export const fmt = (s, args) => (window.interpolate ? window.interpolate(s, args) : s.replace(/%s/g, () => String(args.shift())));
+import { t, fmt } from "./i18n.js";
 
 let labels = { countries: {}, stakeholders: {} };
 export function setLabels(value) { if (value) labels = value; }
-
-// el("button", {type: "button", className: "x", "aria-label": "..."}, "text", child...)
-export function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (k === "className") node.className = v;
-    else if (k in node && !k.includes("-")) node[k] = v;
-    else node.setAttribute(k, v);
-  }
-  for (const child of children) node.append(child instanceof Node ? child : document.createTextNode(String(child)));
-  return node;
-}
 
 export function authorText(author) {
   if (!author) return "";

@@ -5,9 +5,8 @@
 import { connectLive } from "./live.js";
 import { errorText } from "./errors.js";
 import { mountSessionBar } from "./session.js";
+import { t as gettext, named } from "./i18n.js";
 
-const gettext = window.gettext || ((s) => s);
-const interpolate = window.interpolate || ((fmt, obj) => fmt.replace(/%\((\w+)\)s/g, (_, k) => obj[k]));
 const root = document.getElementById("console");
 const live = connectLive(root.dataset.session);
 mountSessionBar(live, document.getElementById("session-bar"));
@@ -41,6 +40,8 @@ const OP_ERRORS = {
   "group.move": { conflict: recalled, not_found: gettext("That person or group is no longer there."),
     invalid: gettext("Observers watch the plenary; they are not placed in groups.") },
   "group.rapporteur": { not_found: gettext("This person is not in the group any more.") },
+  "group.remove": { conflict: gettext("Only an empty group whose board has no notes can be removed."),
+    not_found: gettext("That group is no longer there.") },
 };
 
 function report(name, err) {
@@ -101,7 +102,7 @@ root.addEventListener("drop", (event) => {
 
 document.getElementById("timer-form").addEventListener("submit", (event) => {
   event.preventDefault();
-  op("timer.start", { minutes: Number(event.target.minutes.value) });
+  op("timer.start", { minutes: Number(event.target.minutes.value), recall: event.target.recall.checked });
 });
 document.getElementById("message-form").addEventListener("submit", (event) => {
   event.preventDefault();
@@ -119,7 +120,7 @@ function showSignal(f) {
     help: gettext("%(group)s: we need help"),
     clear: gettext("%(group)s: signal cleared"),
   };
-  li.textContent = interpolate(labels[f.signal] || "%(group)s", { group: f.name }, true);
+  li.textContent = named(labels[f.signal] || "%(group)s", { group: f.name });
   if (f.signal !== "clear") {
     const clear = document.createElement("button");
     clear.type = "button";
@@ -148,7 +149,7 @@ live.on("presence", (f) => {
   if (changed) refreshPanel();
 });
 for (const type of ["moved", "placed", "waiting", "round.created", "rapporteur", "groups.opened", "groups.recalled",
-  "group.updated"]) {
+  "group.updated", "group.removed"]) {
   live.on(type, refreshPanel);
 }
 // A banner from the last form sent ("Groups proposed…") says nothing true once the

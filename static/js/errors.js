@@ -5,9 +5,9 @@
 //   import { errorText } from "./errors.js"   (no semicolon here: collectstatic would rewrite it)
 //   live.op(...).catch((err) => { status.textContent = errorText(err); });
 
-const gettext = window.gettext || ((s) => s);
+import { t as gettext } from "./i18n.js";
 
-// A function, so gettext runs after the page's catalogue (/jsi18n/) has loaded.
+// A function, so the words are looked up in the page's catalogue when they are shown.
 function texts() {
   const reload = gettext("Something went wrong between your browser and the server. Reload the page and try again.");
   return {

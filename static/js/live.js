@@ -24,6 +24,7 @@
 //                        setInterval, clearInterval, now, random})
 
 import { SeqTracker } from "./seq-tracker.js";
+import { newOpId } from "./op-id.js";
 
 const PING_MS = 25000;
 const BACKOFF_MIN_MS = 500;
@@ -36,11 +37,6 @@ export const STORE_MAX_FRAMES = 200;
 export const STORE_MAX_CHARS = 256 * 1024;
 // Frames that are not session events even though they carry a seq.
 const NOT_SESSION = new Set(["welcome", "head", "pong", "ack", "error", "snapshot", "caught_up", "event"]);
-
-function newOpId() {
-  if (globalThis.crypto && crypto.randomUUID) return crypto.randomUUID();
-  return `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 12)}`;
-}
 
 function defaultStorage() {
   try { return globalThis.localStorage || null; } catch { return null; } // blocked storage throws

@@ -1,5 +1,7 @@
 // Staff reports page: each export in progress polls its small JSON status endpoint and
 // advances its progress bar until the file is ready (then shows the download link).
+import { t } from "./i18n.js";
+
 const POLL_MS = 800;
 const FINAL = new Set(["done", "failed"]);
 
@@ -31,9 +33,7 @@ async function poll(item) {
       if (!response.ok) throw new Error(String(response.status));
       render(item, await response.json());
     } catch (err) {
-      item.querySelector(".export-step").textContent = window.gettext
-        ? window.gettext("Connection lost, retrying…")
-        : "Connection lost, retrying…";
+      item.querySelector(".export-step").textContent = t("Connection lost, retrying…");
     }
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
   }

@@ -5,9 +5,8 @@ import { connectLive } from "./live.js";
 import { errorText } from "./errors.js";
 import { mountSessionBar } from "./session.js";
 import { mountBoard } from "./board.js";
+import { t as gettext, named } from "./i18n.js";
 
-const gettext = window.gettext || ((s) => s);
-const interpolate = window.interpolate || ((fmt, obj) => fmt.replace(/%\((\w+)\)s/g, (_, k) => String(obj[k])));
 const root = document.getElementById("room");
 const live = connectLive(root.dataset.session);
 mountSessionBar(live, document.getElementById("session-bar"));
@@ -48,8 +47,8 @@ function showBoard(board) {
 }
 
 function tabLabel(board) {
-  if (board.kind === "input") return interpolate(gettext("%(title)s (earlier session, read-only)"), { title: board.title }, true);
-  if (board.kind === "group") return interpolate(gettext("%(title)s (your group)"), { title: board.title }, true);
+  if (board.kind === "input") return named(gettext("%(title)s (earlier session, read-only)"), { title: board.title });
+  if (board.kind === "group") return named(gettext("%(title)s (your group)"), { title: board.title });
   return board.title;
 }
 

@@ -10,15 +10,10 @@
 
 import { errorText } from "./errors.js";
 
-const gettext = window.gettext || ((s) => s);
-const interpolate = window.interpolate || ((fmt, obj) => fmt.replace(/%\((\w+)\)s/g, (_, k) => obj[k]));
+import { t as gettext, named } from "./i18n.js";
+import { el as element } from "./dom.js";
 
-function el(tag, className, text) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
+const el = (tag, className, text) => element(tag, className ? { className } : {}, text);
 
 function pad(n) { return String(n).padStart(2, "0"); }
 
@@ -94,6 +89,8 @@ export function mountSessionBar(live, element) {
     state.endsAt = Date.parse(frame.ends_at);
     state.offset = frame.server_now ? Date.parse(frame.server_now) - Date.now() : 0;
     timerLabel.textContent = frame.label ? `${frame.label} ` : `${gettext("Time left")} `;
+    // The groups end with it: say so, so nobody is surprised when they are called back.
+    if (frame.recalls) timerLabel.textContent = `${gettext("Groups end in")} `;
     timer.classList.remove("hidden");
     tick();
     state.ticking = setInterval(tick, 1000);
@@ -144,8 +141,8 @@ export function mountSessionBar(live, element) {
   function showMessage(f) {
     message.replaceChildren();
     if (!f || !f.text || dismissed(f)) { message.classList.add("hidden"); return; }
-    message.append(el("span", "sb-kicker", f.from ? interpolate(gettext("Message from %(name)s"),
-      { name: f.from }, true) : gettext("Message")), el("span", "sb-message-text", f.text));
+    message.append(el("span", "sb-kicker", f.from ? named(gettext("Message from %(name)s"),
+      { name: f.from }) : gettext("Message")), el("span", "sb-message-text", f.text));
     const close = el("button", "link sb-close", "×");
     close.type = "button";
     close.setAttribute("aria-label", gettext("Dismiss"));
@@ -169,9 +166,9 @@ export function mountSessionBar(live, element) {
     showMessage(w.message || null);
     showGroup(w.group_info || null);
     if (w.group_info && before !== null && before !== w.group_info.id) {
-      flash(interpolate(gettext("You were moved to %(name)s."), { name: w.group_info.name }, true), "moved");
+      flash(named(gettext("You were moved to %(name)s."), { name: w.group_info.name }), "moved");
     } else if (w.group_info && before === null && state.groupsOpen) {
-      flash(interpolate(gettext("Groups are open: you are in %(name)s."), { name: w.group_info.name }, true), "moved");
+      flash(named(gettext("Groups are open: you are in %(name)s."), { name: w.group_info.name }), "moved");
     } else if (wasOpen && !state.groupsOpen) {
       flash(gettext("Back to plenary: everyone is together again."), "plenary");
     } else if (!w.group_info && state.groupsOpen && w.choices && w.choices.length) {
@@ -200,8 +197,8 @@ export function mountSessionBar(live, element) {
     if (f.result && f.result.type === "ack") {
       flashBriefly(gettext("A change you made before the page reloaded has been saved."), "restored", 8000);
     } else {
-      flashBriefly(interpolate(gettext("A change you made before the page reloaded was not saved: %(reason)s"),
-        { reason: errorText(f.result) }, true), "error", 15000);
+      flashBriefly(named(gettext("A change you made before the page reloaded was not saved: %(reason)s"),
+        { reason: errorText(f.result) }), "error", 15000);
     }
   });
   live.on("group.updated", (f) => { if (f.group && f.group.id === state.groupId) showGroup(f.group); });

@@ -2,7 +2,9 @@
 // live on the tab's one socket, with "pull" buttons that copy notes or whole clusters
 // into the plenary board (note.pull keeps their provenance).
 import { followBoard } from "./board-state.js";
-import { el, errorText, authorText, provenanceText, t, fmt, setLabels } from "./board-ui.js";
+import { errorText, authorText, provenanceText, setLabels } from "./board-ui.js";
+import { el } from "./dom.js";
+import { t, fmt } from "./i18n.js";
 
 const config = JSON.parse(document.getElementById("board-config").textContent);
 setLabels(config.labels);

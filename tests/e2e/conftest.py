@@ -7,10 +7,12 @@ create are committed and visible to the server process. Screenshots go to test-a
 
 import os
 import shutil
+import uuid
 
 import pytest
 
-from tests.servers import start_server, subprocess_database_url
+from tests.conftest import REDIS_URL
+from tests.servers import start_server, start_worker, subprocess_database_url
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -21,10 +23,20 @@ CHROMIUM_ARGS = [
 
 @pytest.fixture(scope="session")
 def live_server_process(django_db_setup, django_db_blocker):
-    """uvicorn serving config.asgi on the test database; yields its base URL."""
-    server = start_server(database_url=subprocess_database_url())  # NAME is the test database by now
+    """uvicorn serving config.asgi on the test database; yields its base URL. With Redis
+    (REDIS_URL set, as in production) Celery tasks are not run eagerly, so a real worker
+    runs beside it (session two's input boards follow session one through it)."""
+    database_url = subprocess_database_url()  # NAME is the test database by now
+    # A queue of their own: the worker test's worker (another MEDIA_ROOT) must not take
+    # the e2e server's tasks, nor this worker the worker test's.
+    own = {"CELERY_QUEUE": f"e2e-{uuid.uuid4().hex[:8]}-celery"}
+    server = start_server(database_url=database_url, env_extra=own)
+    worker = start_worker(database_url=database_url, name=f"e2e-{uuid.uuid4().hex[:6]}",
+                          env_extra=own) if REDIS_URL else None
     yield server.base_url
     server.stop()
+    if worker is not None:
+        worker.stop()
 
 
 @pytest.fixture

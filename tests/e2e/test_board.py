@@ -12,7 +12,7 @@ from django.contrib.sessions.backends.db import SessionStore
 from django.test import Client
 
 from mapping import services
-from mapping.models import Board
+from mapping.models import Board, Note
 from participants.identity import remember_participant
 from tests.mapping import factories as f
 
@@ -323,4 +323,49 @@ def test_rapporteur_pulls_a_note_from_the_group_board_into_plenary(live_url, new
     copy = Note.objects.get(board=plenary)
     assert (copy.text, copy.provenance["group"], copy.provenance["name"]) == (
         "Peer support networks", "Group A", "Cholpon")
+    assert problems == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_arrange_lays_the_map_out_by_category_without_overlaps_for_everyone(live_url, new_context, artifacts_dir):
+    def setup():
+        sess = f.session()
+        board = services.create_board(session=sess, template=Board.Template.CONCEPT_MAP)
+        cats = list(board.categories.order_by("order"))
+        alice = f.participant(sess.workshop, "Aigerim")
+        bob = f.participant(sess.workshop, "Bakyt")
+        ids = []
+        for i in range(14):  # piled up where they were dropped: one spot, overlapping
+            ids.append(services.apply_op(board=board, actor=f.actor(bob), op="note.add", op_id="", data={
+                "text": f"Idea {i}: " + "word " * (i % 4), "category": cats[i % 3].pk, "x": 300 + i * 5, "y": 200,
+            })["id"])
+        for a, b in [(0, 3), (3, 6), (1, 4), (2, 9)]:
+            services.apply_op(board=board, actor=f.actor(bob), op="link.add", op_id="",
+                              data={"source": ids[a], "target": ids[b], "label": "leads to"})
+        return board, alice, bob, ids
+
+    board, alice, bob, ids = _in_thread(setup)
+    problems: list[str] = []
+    url = f"{live_url}/boards/{board.pk}/"
+    page_a = _open(_participant_context(new_context, live_url, alice, **DESKTOP), url, problems)
+    page_b = _open(_participant_context(new_context, live_url, bob, **DESKTOP), url, problems)
+    page_a.wait_for_function("() => document.getElementById('map')._cy")
+    page_a.click("#arrange")
+    page_a.locator("#map-hint", has_text="14").wait_for(timeout=15000)
+    page_a.wait_for_function("() => !document.querySelector('#saving').textContent", timeout=10000)
+
+    # B's map shows the new layout, as the server holds it, and no two notes' boxes meet.
+    seq = page_a.get_attribute("#board", "data-seq")
+    page_b.wait_for_selector(f"#board[data-seq='{seq}']", timeout=5000)
+    boxes = page_b.evaluate(
+        "() => document.getElementById('map')._cy.nodes().map((n) => { const b = n.boundingBox();"
+        " return [+n.id().slice(1), n.position('x'), n.position('y'), b.x1, b.x2, b.y1, b.y2]; })")
+    stored = _in_thread(lambda: {n.pk: (n.x, n.y) for n in Note.objects.filter(board=board)})
+    assert {b[0]: (b[1], b[2]) for b in boxes} == stored
+    assert len({y for _, y in stored.values()}) > 1, "the pile was spread out"
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1:]:
+            apart = max(a[3] - b[4], b[3] - a[4], a[5] - b[6], b[5] - a[6])
+            assert apart >= 30, (a, b)
+    page_b.screenshot(path=str(artifacts_dir / "concept-map-arranged.png"), full_page=True)
     assert problems == []

@@ -60,7 +60,7 @@ def collected_static(tmp_path_factory):
 def production_server(django_db_setup, django_db_blocker, collected_static):
     """uvicorn with DEBUG off on the collected static files."""
     server = start_server(database_url=subprocess_database_url(),
-                          env_overrides={"DEBUG": "0", "STATIC_ROOT": str(collected_static)})
+                          env_extra={"DEBUG": "0", "STATIC_ROOT": str(collected_static)})
     yield server.base_url
     server.stop()
 

@@ -62,3 +62,23 @@ async def test_the_welcomes_boards_follow_groups_opening_a_move_and_the_recall(a
         assert _kinds(await ws.next("welcome")) == [("plenary", None)]
     finally:
         await ws.close()
+
+
+async def test_a_board_added_from_the_console_is_offered_to_everyone_without_a_reload(any_layer):
+    def setup():
+        sess = f.session()
+        services.ensure_plenary_board(session=sess)
+        person = f.participant(sess.workshop)
+        return sess, f.participant_cookie(person)
+
+    sess, cookie = await sync_to_async(setup)()
+    ws, welcome = await connect(sess.uuid, cookie)
+    try:
+        assert _kinds(welcome) == [("plenary", None)]
+        board = await sync_to_async(live_services.add_board)(session=sess, template="reflection", title="Reflection")
+        pushed = await ws.next("welcome")  # no refresh sent
+        assert [(b["id"], b["kind"], b["template"]) for b in pushed["boards"]][1:] == [
+            (board.pk, "plenary", "reflection")]
+        assert (await ws.subscribe(board.pk))[0]["type"] == "snapshot"
+    finally:
+        await ws.close()

@@ -266,7 +266,7 @@ test("ops on a revoked board: a waiting one fails at once, one in flight waits f
 });
 
 test("session frames: a gap asks for one refresh; the pushed welcome resets", () => {
-  const { live, ws, clock } = setup();
+  const { ws, clock } = setup();
   ws().open();
   ws().receive({ type: "welcome", seq: 10, boards: [] });
   ws().receive({ type: "timer", seq: 11, ends_at: null });

@@ -13,7 +13,7 @@ def test_every_frame_type_is_documented():
 
 def test_a_frame_with_a_missing_or_unknown_key_is_caught():
     assert problems({"type": "head", "seq": 3, "board": 1}) == []
-    timer = {"type": "timer", "ends_at": None, "label": "", "paused_left": None, "server_now": "x"}
+    timer = {"type": "timer", "ends_at": None, "label": "", "paused_left": None, "recalls": False, "server_now": "x"}
     assert problems(timer) == ["timer: missing seq"]
     assert problems({"type": "moved", "seq": 1, "participant": 2, "group": None, "extra": 1}) == [
         "moved: unexpected extra"]

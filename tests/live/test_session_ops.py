@@ -9,6 +9,7 @@ import pytest
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.test import Client
+from django.utils import timezone
 
 import config.asgi
 from participants.models import Participant
@@ -140,6 +141,29 @@ async def test_pause_resume_and_extend_reach_participants_and_a_late_joiner_sees
     assert (error["type"], error["code"]) == ("error", "forbidden")
     for ws in (comm, late, fac):
         await ws.disconnect()
+
+
+async def test_the_ticker_calls_the_groups_back_when_a_recalling_timer_ends(any_layer, settings):
+    settings.LIVE_TICK = 0.05
+    session = await database_sync_to_async(make_session)()
+    link = await database_sync_to_async(make_link)(session)
+    comm, _ = await connect(session, await database_sync_to_async(joined_cookie)(link, "Alice"))
+    fac, _ = await connect(session, await database_sync_to_async(facilitator_cookie)())
+
+    def open_groups():
+        round_ = services.create_round(session=session, agenda_item=None, strategy="random", n_groups=1)
+        services.open_round(round_=round_)
+    await database_sync_to_async(open_groups)()
+    await next_of(comm, "groups.opened")
+    await send_op(fac, "timer.start", {"minutes": 1, "recall": True}, op_id="r1")
+    assert (await next_of(comm, "timer"))["recalls"] is True
+    # A minute later (moved back here rather than waited for): the ticker calls them back.
+    await database_sync_to_async(lambda: Session.objects.filter(pk=session.pk).update(
+        timer_ends_at=timezone.now()))()
+    assert (await next_of(comm, "groups.recalled", timeout=5))["type"] == "groups.recalled"
+    assert await database_sync_to_async(lambda: Session.objects.get(pk=session.pk).groups_open)() is False
+    await comm.disconnect()
+    await fac.disconnect()
 
 
 async def test_a_late_joiner_gets_the_last_message_in_the_welcome_until_the_facilitator_clears_it(any_layer):

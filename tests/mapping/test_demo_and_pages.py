@@ -133,8 +133,8 @@ def test_every_board_string_has_a_russian_translation():
         text = path.read_text()
         found |= set(re.findall(r"""\{% translate "([^"]+)" """.strip(), text))
         found |= set(re.findall(r"""\{% translate '([^']+)' """.strip(), text))
-    for name in ("board.js", "board-ui.js", "synthesis.js"):
-        text = (base / "static" / "js" / name).read_text()
+    for path in [*(base / "static" / "js").glob("board*.js"), base / "static" / "js" / "synthesis.js"]:
+        text = path.read_text()
         found |= set(re.findall(r"""\bt\("([^"]+)"\)""", text))
     found |= set(re.findall(r"""^\s+\w+: "([^"]+)",$""", (base / "static" / "js" / "board-ui.js").read_text(),
                             re.MULTILINE))

@@ -2,12 +2,18 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 
-from tests.reports.factories import full_workshop
+from tests.reports.factories import full_workshop, workshop_with_copies
 
 
 @pytest.fixture
 def ws(db):
     return full_workshop()
+
+
+@pytest.fixture
+def wsc(db):
+    """full_workshop with rounds named, observers, and pulled and carried copies."""
+    return workshop_with_copies()
 
 
 @pytest.fixture

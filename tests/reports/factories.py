@@ -15,7 +15,8 @@ import zoneinfo
 from types import SimpleNamespace
 
 from mapping.models import Board, Category, Cluster, Comment, Link, Note, Vote
-from participants.models import Attendance, Country, Participant, Stakeholder
+from mapping.services import apply_op, sync_input_boards
+from participants.models import Attendance, Country, Participant, Role, Stakeholder
 from workshops.models import AgendaItem, BreakoutGroup, BreakoutRound, GroupMembership, Session, Workshop
 
 ROME = zoneinfo.ZoneInfo("Europe/Rome")
@@ -163,3 +164,47 @@ def full_workshop() -> SimpleNamespace:
                                       votes=[rustam])
     support_3 = make_note(proposals, "Monthly online meet-ups", yerlan, parent=practitioner_proposal)
     return SimpleNamespace(**locals())
+
+
+def pull(board: Board, source: Board, *notes: Note) -> list[Note]:
+    """Pull `notes` from `source` into `board` as the live op does (copies, provenance,
+    links among them), as the system."""
+    ack = apply_op(board=board, actor=None, op="note.pull", op_id="",
+                   data={"source_board": source.pk, "notes": [n.pk for n in notes]})
+    return [Note.objects.get(pk=pk) for pk in ack["ids"]]
+
+
+def workshop_with_copies() -> SimpleNamespace:
+    """full_workshop() as a real two-session day leaves it: rounds named by their agenda
+    items (one more round of five groups for the reflection), an observer at both
+    sessions and a facilitator at the first (both with attendances), two group notes
+    (voted and linked in the group) pulled into the plenary map and voted again there,
+    session two's read-only input boards carried from session one (mirrored votes), and
+    the plenary's top threat pulled from the input board into session two's proposals
+    board and voted there."""
+    ws = full_workshop()
+    concept_item = ws.s1.agenda_items.get(title="Concept map")
+    BreakoutRound.objects.filter(pk=ws._r1.pk).update(agenda_item=concept_item)
+    BreakoutRound.objects.filter(pk=ws._r2.pk).update(agenda_item=ws.s2.agenda_items.get(title="Proposals"))
+    reflect_item = AgendaItem.objects.create(session=ws.s1, order=3, title="What worked for us",
+                                             kind=AgendaItem.Kind.GROUP_WORK, planned_minutes=20)
+    r3, _groups = make_round(ws.s1, [f"Reflection {i}" for i in range(1, 6)])
+    BreakoutRound.objects.filter(pk=r3.pk).update(agenda_item=reflect_item,
+                                                  board_template=Board.Template.REFLECTION)
+    observer = make_participant(ws.w, "Olga Observerova", Country.KAZAKHSTAN, Stakeholder.OTHER,
+                                sessions=[ws.s1, ws.s2], role=Role.OBSERVER)
+    facilitator = make_participant(ws.w, "Fatima Facilitatorova", Country.OTHER, Stakeholder.OTHER,
+                                   sessions=[ws.s1], role=Role.FACILITATOR)
+    for voter in (ws.aigerim, ws.zarina):
+        Vote.objects.create(note=ws.group_note, voter=voter)
+    shared_phones = make_note(ws.group_board, "Teachers share one phone", ws.aigerim,
+                              category=category(ws.group_board, "Threats"))
+    Link.objects.create(board=ws.group_board, source=ws.group_note, target=shared_phones, label="worsens")
+    group_copy, phones_copy = pull(ws.cmap, ws.group_board, ws.group_note, shared_phones)
+    Vote.objects.create(note=group_copy, voter=ws.bakyt)
+    sync_input_boards(session=ws.s2)
+    input_map = Board.objects.get(session=ws.s2, source_board=ws.cmap, read_only_input=True)
+    input_threat = input_map.notes.get(source_note=ws.top_threat)
+    (carried_threat,) = pull(ws.proposals, input_map, input_threat)
+    Vote.objects.create(note=carried_threat, voter=ws.rustam)
+    return SimpleNamespace(**{**vars(ws), **{k: v for k, v in locals().items() if k != "ws"}})

@@ -90,7 +90,7 @@ def test_export_and_import_commands_round_trip_through_files(ws, tmp_path):
         f"{slug}-attendance.svg", f"{slug}-attendance.png",
     ])
     md = (tmp_path / f"{slug}-flash-report.md").read_text(encoding="utf-8")
-    assert f"![Concept map: Concept map of online learning]({slug}-board-1.png)" in md
+    assert f"![Concept map of online learning — Plenary · Session 1: practitioners]({slug}-board-1.png)" in md
     out = io.StringIO()
     call_command("import_workshop", str(tmp_path / f"{slug}-archive.json"), stdout=out)
     copy = Workshop.objects.get(slug=f"{slug}-2")

@@ -61,7 +61,7 @@ def test_markdown_lists_each_category_ranked_by_votes_with_clusters_as_headings(
         "- Teachers lack practice with online tools (votes: 0; Bakyt Managerov · Session 1: practitioners · "
         "Kyrgyz Republic · School manager)",
     ]
-    assert "![Concept map: Concept map of online learning](picture:board-1)" in section
+    assert "![Concept map of online learning — Plenary · Session 1: practitioners](picture:board-1)" in section
 
 
 def test_anonymous_reflection_grid_shows_no_names_and_no_provenance(ws):
@@ -107,13 +107,13 @@ def test_docx_has_real_headings_participant_table_pictures_and_no_hidden_names(w
     ]
     assert ("Heading 2", "Threats") in headings
     assert ("Heading 3", "Connectivity") in headings
-    table = document.tables[0]
+    table = document.tables[2]  # session one, session two, then all sessions
     header = [c.text for c in table.rows[0].cells]
     assert header[0] == "Country"
     assert header[-1] == "Total"
     totals = {row.cells[0].text: int(row.cells[-1].text) for row in table.rows[1:-1]}
     assert totals == _expected_by_country(ws)
-    assert len(document.inline_shapes) == 2  # attendance chart + the plenary concept map
+    assert len(document.inline_shapes) == 3  # attendance chart, the plenary concept map, group A's map
     text = "\n".join(p.text for p in document.paragraphs)
     assert RUSSIAN_NOTE in text
     assert ANONYMOUS_AUTHOR not in text
@@ -215,3 +215,151 @@ def test_dates_in_russian_use_the_genitive_month(ws):
     with translation.override("ru"):
         text = services.build_export(workshop_id=ws.w.pk, format="md")[1].decode()
     assert "18 ноября 2026" in text
+
+
+OUTCOMES = ("Key outcomes: concept map", "Key outcomes: reflection grid",
+            "Key outcomes: proposals for regional cooperation")
+
+
+def _outcomes(text: str) -> list[str]:
+    return [line for title in OUTCOMES for line in _section(text, title).split("\n") if line.startswith("- ")]
+
+
+def _pdf_text(content: bytes, tmp_path) -> str:
+    """The PDF's text as pdftotext reads it (pypdf when poppler is not installed)."""
+    pdf = tmp_path / "report.pdf"
+    pdf.write_bytes(content)
+    if shutil.which("pdftotext"):
+        text = subprocess.run(["pdftotext", "-enc", "UTF-8", str(pdf), "-"], check=True, capture_output=True).stdout
+        return " ".join(text.decode().split())
+    return " ".join(" ".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages).split())
+
+
+ROUND_LINES = [
+    "- Session 1: practitioners — Concept map: 2 breakout groups (Mixed countries), board: Concept map",
+    "- Session 1: practitioners — What worked for us: 5 breakout groups (Mixed countries), board: Reflection",
+    "- Session 2: policy dialogue — Proposals: 1 breakout group (Same stakeholder group), board: Regional "
+    "cooperation proposals",
+]
+PARTICIPANTS_LINE = (
+    "6 participants took part (Session 1: practitioners — 4; Session 2: policy dialogue — 3). 1 person attended "
+    "both sessions. Not counted as participants: 1 observer, 1 facilitator."
+)
+
+
+def test_each_round_is_described_by_its_purpose_and_board_with_correct_plurals(wsc):
+    section = _section(_md(wsc), "Short description")
+    assert [line for line in section.split("\n") if "breakout group" in line] == ROUND_LINES
+
+
+def test_participants_are_counted_per_session_by_country_and_stakeholder_without_observers(wsc):
+    text = _md(wsc)
+    section = _section(text, "Short description")
+    assert PARTICIPANTS_LINE in section.split("\n")
+    document = _docx(wsc)
+    tables = [[[c.text for c in row.cells] for row in table.rows] for table in document.tables]
+    assert tables[:2] == [
+        [["Country", "Teacher", "School manager", "In-service trainer", "Total"],
+         ["Kazakhstan", "1", "0", "0", "1"], ["Kyrgyz Republic", "0", "1", "0", "1"],
+         ["Tajikistan", "0", "0", "1", "1"], ["Uzbekistan", "1", "0", "0", "1"], ["Total", "2", "1", "1", "4"]],
+        [["Country", "Teacher", "Policy maker", "Donor", "Total"],
+         ["Kazakhstan", "1", "1", "0", "2"], ["Tajikistan", "0", "0", "1", "1"], ["Total", "1", "1", "1", "3"]],
+    ]
+    assert tables[2][-1] == ["Total", "2", "1", "1", "1", "1", "6"]
+    headings = [p.text for p in document.paragraphs if p.style.name.startswith("Heading")]
+    wanted = ["Session 1: practitioners", "Session 2: policy dialogue", "All sessions"]
+    assert [h for h in headings if h in wanted] == wanted
+    assert "Olga Observerova" not in text
+    assert "Fatima Facilitatorova" not in text
+
+
+def test_a_pulled_or_carried_copy_is_listed_once_with_its_votes_summed(wsc):
+    lines = _outcomes(_md(wsc))
+    assert [line for line in lines if "Cheap mobile data" in line] == [
+        # 2 votes in Group A + 1 on the plenary copy; the input board's mirrored vote is not counted again
+        "- Cheap mobile data is a must (votes: 3; Aigerim Teacherova · Session 1: practitioners · Group A · "
+        "Kazakhstan · Teacher)"]
+    assert [line for line in lines if "Unstable internet" in line] == [
+        # 3 on session one's map + 1 on session two's proposals board (carried, then pulled there)
+        "- Unstable internet in rural colleges (votes: 4; Aigerim Teacherova · Session 1: practitioners · "
+        "Kazakhstan · Teacher)"]
+    assert len(lines) == len(set(lines))
+    texts = [line.split(" (votes:")[0] for line in lines]
+    assert len(texts) == len(set(texts))
+
+
+def test_the_map_links_are_summarised_by_category_pair(wsc):
+    section = _section(_md(wsc), "Key outcomes: concept map")
+    # The link pulled with its notes into the plenary (and carried into session two) counts once.
+    assert section.split("### Links between notes\n\n")[1].split("\n\n")[0].split("\n") == [
+        "- Threats → Threats: 2 links", "- Enablers → Obstacles: 1 link"]
+
+
+def test_items_without_votes_are_never_most_supported():
+    from tests.reports.factories import make_board, make_note, make_participant, make_session, make_workshop
+
+    w = make_workshop()
+    s = make_session(w, 1)
+    person = make_participant(w, "P", sessions=[s])
+    board = make_board(s, "Map", categories=("Threats",))
+    make_note(board, "Nobody voted", person)
+    text = services.build_export(workshop_id=w.pk, format="md")[1].decode()
+    assert _section(text, "Conclusions").split("\n")[2] == "To be completed by the workshop team."
+    make_note(board, "One vote", person, votes=[person])
+    text = services.build_export(workshop_id=w.pk, format="md")[1].decode()
+    assert [line for line in _section(text, "Conclusions").split("\n") if line.startswith("- ")] == [
+        "- One vote (votes: 1)"]
+
+
+def test_the_pdf_says_what_the_markdown_says(wsc, tmp_path):
+    text = _pdf_text(services.build_export(workshop_id=wsc.w.pk, format="pdf")[1], tmp_path)
+    for line in [*ROUND_LINES, PARTICIPANTS_LINE, "- Threats → Threats: 2 links"]:
+        assert line.removeprefix("- ") in text
+    assert text.count("Cheap mobile data is a must") == 2  # once in the outcomes, once in the conclusions
+    assert "Olga Observerova" not in text
+
+
+def test_russian_report_uses_russian_plural_forms(wsc, tmp_path):
+    from django.utils import translation
+
+    with translation.override("ru"):
+        text = _md(wsc)
+        pdf = _pdf_text(services.build_export(workshop_id=wsc.w.pk, format="pdf")[1], tmp_path)
+    rounds = [line for line in _section(text, "Краткое описание").split("\n") if "групп" in line and "—" in line]
+    assert [line.split(": ", 2)[2].split(" (")[0] for line in rounds] == ["2 группы", "5 групп", "1 группа"]
+    assert "6 участников" in text
+    assert "Не учтены как участники: 1 наблюдатель, 1 ведущий." in text
+    assert "Угрозы → Угрозы" not in text  # category names are the board's own, not translated
+    assert "Threats → Threats: 2 связи" in text
+    assert "Enablers → Obstacles: 1 связь" in text
+    for english in ("How the work was organised", "All sessions", "Links between notes", "breakout group"):
+        assert english not in text
+    for heading in ("### Как была организована работа", "#### Все сессии", "### Связи между заметками"):
+        assert heading in text.split("\n")
+    assert "2 группы" in pdf
+    assert "5 групп" in pdf
+
+
+@pytest.mark.skipif(not shutil.which("pdftotext"), reason="poppler's pdftotext is not installed")
+def test_a_russian_table_with_every_stakeholder_group_stays_on_the_page(tmp_path):
+    import re
+
+    from django.utils import translation
+
+    from participants.models import Country, Stakeholder
+    from tests.reports.factories import make_participant, make_session, make_workshop
+
+    w = make_workshop()
+    sessions = [make_session(w, 1), make_session(w, 2)]
+    for country in Country.values:
+        for stakeholder in Stakeholder.values:
+            make_participant(w, f"{country} {stakeholder}", country, stakeholder, sessions=sessions)
+    with translation.override("ru"):
+        content = services.build_export(workshop_id=w.pk, format="pdf")[1]
+    pdf = tmp_path / "report.pdf"
+    pdf.write_bytes(content)
+    html = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], check=True, capture_output=True).stdout.decode()
+    width = float(re.search(r'<page width="([\d.]+)"', html)[1])
+    right = max(float(x) for x in re.findall(r'xMax="([\d.]+)"', html))
+    assert "Службы" in html
+    assert right < width - 20  # inside the right margin, nothing cut off

@@ -51,3 +51,32 @@ def test_report_data_counts_votes_comments_and_links_per_note(ws):
     assert data.links_count(ws.practice.pk) == 1
     assert [n.text for n in data.children[ws.policy_proposal.pk]] == ["Donors co-fund hosting",
                                                                       "Shared quality criteria"]
+
+
+def test_a_note_and_its_pulled_and_carried_copies_are_one_item_shown_once(wsc):
+    data = workshop_data(workshop_id=wsc.w.pk)
+    notes = {n.pk: n for n in data.notes}
+    item = sorted((n for n in data.notes if data.root_id(n) == wsc.group_note.pk), key=lambda n: n.pk)
+    assert [(data.boards_by_id[n.board_id].title, data.shows(n)) for n in item] == [
+        ("Group A map", False), ("Concept map of online learning", True), ("Concept map of online learning", False),
+    ]  # the group's note, its plenary copy (shown), the copy carried into session two
+    assert data.item_votes(notes[wsc.group_note.pk]) == 2 + 1  # the carried copy's mirrored vote not again
+    threat = [n for n in data.notes if data.root_id(n) == wsc.top_threat.pk]
+    assert [n.pk for n in threat if data.shows(n)] == [wsc.top_threat.pk]
+    assert {data.item_votes(n) for n in threat} == {3 + 1}
+    assert len(threat) == 3  # original, input-board copy, copy pulled into the proposals board
+
+
+def test_observers_and_facilitators_are_not_counted_as_participants(wsc):
+    data = workshop_data(workshop_id=wsc.w.pk)
+    assert wsc.observer.pk not in set().union(*data.attendance.values())
+    assert data.attendance_apart[wsc.s1.pk] == {"observer": {wsc.observer.pk}, "facilitator": {wsc.facilitator.pk}}
+    assert data.attendance_apart[wsc.s2.pk] == {"observer": {wsc.observer.pk}}
+
+
+def test_links_are_counted_once_per_pair_of_items_by_category(wsc):
+    from reports.selectors import LinkCount, link_summary
+
+    data = workshop_data(workshop_id=wsc.w.pk)
+    maps = [b for b in data.boards if b.template == Board.Template.CONCEPT_MAP]
+    assert link_summary(data, maps) == [LinkCount("Threats", "Threats", 2), LinkCount("Enablers", "Obstacles", 1)]

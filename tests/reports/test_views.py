@@ -3,9 +3,11 @@ import io
 import pytest
 from django.contrib.auth import get_user_model
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from docx import Document
 
+from participants.identity import remember_participant
 from reports.models import Export, ReportDraft
 
 pytestmark = pytest.mark.django_db
@@ -109,15 +111,40 @@ def test_reports_page_takes_the_same_queries_for_one_or_three_exports(fac_client
     assert count() == one
 
 
-def test_board_map_is_served_as_svg_and_png_to_facilitators_only(fac_client, client, ws):
+def test_board_map_is_served_as_svg_and_png_to_facilitators(fac_client, client, ws):
     svg = fac_client.get(f"/reports/boards/{ws.cmap.pk}/map.svg")
     assert svg["Content-Type"] == "image/svg+xml; charset=utf-8"
+    assert svg["Content-Disposition"] == f'inline; filename="{ws.w.slug}-board-{ws.cmap.pk}.svg"'
     assert "Нехватка" in svg.content.decode()
     png = fac_client.get(f"/reports/boards/{ws.cmap.pk}/map.png")
     assert png.content[:8] == b"\x89PNG\r\n\x1a\n"
     other = get_user_model().objects.create_user("other", password="pw-other-123!")
     client.force_login(other)
     assert client.get(f"/reports/boards/{ws.cmap.pk}/map.svg").status_code == 404
+    assert client.get("/reports/boards/999999/map.svg").status_code == 404
+
+
+def _participant_client(person) -> Client:
+    client = Client()
+    session = client.session
+    remember_participant(session, person)
+    session.save()
+    client.cookies["sessionid"] = session.session_key
+    return client
+
+
+def test_each_board_page_links_its_picture_which_those_who_may_see_the_board_can_open(ws):
+    member = _participant_client(ws.aigerim)  # group A, attends session 1
+    page = member.get(f"/boards/{ws.group_board.pk}/").content.decode()
+    for ext in ("svg", "png"):
+        url = f"/reports/boards/{ws.group_board.pk}/map.{ext}"
+        assert f'href="{url}"' in page
+        assert member.get(url).status_code == 200
+        assert member.get(f"/reports/boards/{ws.cmap.pk}/map.{ext}").status_code == 200
+    # Not in group A, not at session 1, not signed in at all: the same 404 as a missing board.
+    assert _participant_client(ws.bakyt).get(f"/reports/boards/{ws.group_board.pk}/map.svg").status_code == 404
+    assert _participant_client(ws.yerlan).get(f"/reports/boards/{ws.cmap.pk}/map.png").status_code == 404
+    assert Client().get(f"/reports/boards/{ws.cmap.pk}/map.svg").status_code == 404
 
 
 def test_reports_page_has_no_inline_script_or_style(fac_client, ws):

@@ -2,10 +2,6 @@
 it through the view and opens it. Skipped without REDIS_URL."""
 
 import io
-import os
-import signal
-import subprocess
-import sys
 import time
 import uuid
 
@@ -17,7 +13,7 @@ from pypdf import PdfReader
 from reports.models import Export
 from tests.conftest import REDIS_URL
 from tests.reports.factories import RUSSIAN_NOTE, full_workshop
-from tests.servers import subprocess_database_url
+from tests.servers import start_worker, subprocess_database_url
 
 pytestmark = [pytest.mark.worker, pytest.mark.redis]
 
@@ -26,26 +22,11 @@ pytestmark = [pytest.mark.worker, pytest.mark.redis]
 def celery_worker_process(transactional_db):
     if not REDIS_URL:
         pytest.skip("REDIS_URL not set")
-    env = dict(os.environ)
-    env.update({
-        "DATABASE_URL": subprocess_database_url(), "REDIS_URL": REDIS_URL, "CHANNELS_PREFIX": settings.CHANNELS_PREFIX,
-        "MEDIA_ROOT": str(settings.MEDIA_ROOT), "CELERY_TASK_ALWAYS_EAGER": "0", "CONN_MAX_AGE": "0",
-    })
-    env.pop("TEST_DATABASE_NAME", None)
-    log = open(settings.BASE_DIR / "var" / f"celery-worker-{uuid.uuid4().hex[:6]}.log", "w")  # noqa: SIM115
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo", "--loglevel=INFO",
-         "-n", f"reports-test-{uuid.uuid4().hex[:6]}@%h", "--without-gossip", "--without-mingle",
-         "--without-heartbeat"],
-        cwd=settings.BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-    )
-    yield proc
-    os.killpg(proc.pid, signal.SIGTERM)
-    try:
-        proc.wait(15)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-    log.close()
+    worker = start_worker(database_url=subprocess_database_url(), name=f"reports-test-{uuid.uuid4().hex[:6]}",
+                          env_extra={"REDIS_URL": REDIS_URL, "CHANNELS_PREFIX": settings.CHANNELS_PREFIX,
+                                     "MEDIA_ROOT": str(settings.MEDIA_ROOT)})
+    yield worker.proc
+    worker.stop()
 
 
 @pytest.mark.django_db(transaction=True)

@@ -122,6 +122,42 @@ def test_pausing_or_extending_no_timer_is_refused_and_writes_nothing():
     assert not SessionEvent.objects.filter(session=session).exists()
 
 
+def test_a_recalling_timer_calls_the_groups_back_once_when_it_ends_and_not_before():
+    session = make_session()
+    for i in range(4):
+        make_participant(session, f"P{i}")
+    round_ = services.create_round(session=session, agenda_item=None, strategy="random", n_groups=2)
+    services.open_round(round_=round_)
+    session.refresh_from_db()
+    services.start_timer(session=session, minutes=10, recall=True)
+    ends = Session.objects.get(pk=session.pk).timer_ends_at
+    assert services.recall_when_due(now=ends - dt.timedelta(seconds=1)) == []
+    assert Session.objects.get(pk=session.pk).groups_open is True
+    assert services.recall_when_due(now=ends) == [session.pk]
+    assert services.recall_when_due(now=ends + dt.timedelta(seconds=5)) == []  # once
+    session.refresh_from_db()
+    round_.refresh_from_db()
+    assert (session.groups_open, session.timer_recalls, round_.closed_at is not None) == (False, False, True)
+    assert SessionEvent.objects.filter(session=session, type="groups.recalled").count() == 1
+
+
+def test_a_paused_or_plain_timer_and_a_timer_started_in_plenary_recall_nothing():
+    session = make_session()
+    make_participant(session, "P")
+    services.start_timer(session=session, minutes=1, recall=True)  # in plenary: nothing to call back
+    assert Session.objects.get(pk=session.pk).timer_recalls is False
+    round_ = services.create_round(session=session, agenda_item=None, strategy="random", n_groups=1)
+    services.open_round(round_=round_)
+    session.refresh_from_db()
+    services.start_timer(session=session, minutes=1)  # a plain timer
+    later = timezone.now() + dt.timedelta(minutes=5)
+    assert services.recall_when_due(now=later) == []
+    services.start_timer(session=session, minutes=1, recall=True)
+    services.pause_timer(session=session)
+    assert services.recall_when_due(now=later) == []
+    assert Session.objects.get(pk=session.pk).groups_open is True
+
+
 def test_a_message_goes_to_everyone_in_the_session_and_is_kept_until_the_next_one(django_capture_on_commit_callbacks):
     session = make_session()
     listener = Listener(f"session.{session.pk}")
