@@ -150,6 +150,12 @@ def test_first_loads_stay_within_the_3g_budgets_and_a_slow_3g_join_is_timed(prod
     _settle(join)
     join.screenshot(path=str(artifacts_dir / "budget-join-ru-360.png"))
     measured["join"], _ = transfer.total, reports.append(transfer.report("join page"))
+    join.click("main form button[type=submit].primary")  # nothing chosen: refused, field by field
+    join.locator(".errorlist").first.wait_for()
+    assert {"Пожалуйста, выберите вашу страну.", "Пожалуйста, выберите, кого вы представляете."} <= {
+        t.strip() for t in join.locator(".errorlist li").all_text_contents()}
+    join.locator("#id_country").scroll_into_view_if_needed()
+    join.screenshot(path=str(artifacts_dir / "budget-join-refused-ru-360.png"))
 
     # The room, cold, on the same phone size: session bar, the plenary board as a list.
     room = _participant_context(new_context, prod_url, person, **PHONE_RU).new_page()
@@ -202,6 +208,7 @@ def test_first_loads_stay_within_the_3g_budgets_and_a_slow_3g_join_is_timed(prod
     missing = new_context(**PHONE_RU).new_page()
     response = missing.goto(f"{prod_url}/no/such/page/")
     assert (response.status, missing.text_content("h1")) == (404, "Страница не найдена")
+    missing.screenshot(path=str(artifacts_dir / "budget-404-ru-360.png"))
     css = re.search(r'href="(/static/css/app\.[0-9a-f]{12}\.css)"', missing.content())[1]
     with urllib.request.urlopen(urllib.request.Request(prod_url + css, headers={"Accept-Encoding": "br"})) as r:
         assert (r.headers["Content-Encoding"], r.headers["Cache-Control"]) == (
