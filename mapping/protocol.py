@@ -36,6 +36,8 @@ SCHEMAS: dict[str, dict[str, F]] = {
         "colour": F("colour", required=False, nullable=True),
     },
     "note.move": {"id": ID, "x": F("float"), "y": F("float")},
+    # Many notes placed at once ("Arrange"): one op, one event, instead of one per note.
+    "note.arrange": {"moves": F("moves")},
     "note.delete": {"id": ID},
     "note.merge": {"into": ID, "from": ID, "text": _text(Note.MAX_TEXT, required=False)},
     "note.pull": {
@@ -100,6 +102,10 @@ class NoteMove(TypedDict):
     id: int
     x: float
     y: float
+
+
+class NoteArrange(TypedDict):
+    moves: list[list[float]]  # [[id, x, y], ...], each note once; only shared (not private) notes
 
 
 NoteMerge = TypedDict("NoteMerge", {"into": int, "from": int, "text": NotRequired[str]})

@@ -662,6 +662,25 @@ def _note_move(ctx: Ctx, d: dict[str, Any]) -> Outcome:
     return Outcome({"id": note.pk, "x": d["x"], "y": d["y"]}, {}, _private_to(note))
 
 
+@handler("note.arrange")
+def _note_arrange(ctx: Ctx, d: dict[str, Any]) -> Outcome:
+    """Place many notes at once (the map's "Arrange"). Only notes everyone may see: a
+    private note's place is its author's business, moved with note.move."""
+    _require(ctx.access.write)
+    wanted = {m[0]: m for m in d["moves"]}
+    notes = list(Note.objects.filter(board=ctx.board, pk__in=wanted, deleted_at__isnull=True))
+    missing = sorted(set(wanted) - {n.pk for n in notes})
+    if missing:
+        raise DomainError("not_found", "no such note", fields={"moves": f"not found: {missing[:10]}"})
+    private = sorted(n.pk for n in notes if n.private)
+    if private:
+        raise DomainError("invalid", "private notes are moved one by one", fields={"moves": f"private: {private[:10]}"})
+    for note in notes:
+        note.x, note.y = wanted[note.pk][1], wanted[note.pk][2]
+    Note.objects.bulk_update(notes, ["x", "y"])
+    return Outcome({"moves": [wanted[n.pk] for n in sorted(notes, key=lambda n: n.pk)]})
+
+
 @handler("note.delete")
 def _note_delete(ctx: Ctx, d: dict[str, Any]) -> Outcome:
     _require(ctx.access.write)

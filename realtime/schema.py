@@ -32,7 +32,8 @@ MAX_IDS = 200
 
 @dataclass(frozen=True)
 class F:
-    """One field: kind is str | text | int | float | bool | colour | ids | choice."""
+    """One field: kind is str | text | int | float | bool | colour | ids | moves | choice
+    (moves: 1 to MAX_IDS [id, x, y] triples, each id once)."""
 
     kind: str
     required: bool = True
@@ -91,6 +92,24 @@ def _check(spec: F, value: Any) -> tuple[Any, str | None]:
         if any(isinstance(v, bool) or not isinstance(v, int) or not 0 <= v <= 2**53 for v in value):
             return None, "must contain only non-negative integers"
         return list(dict.fromkeys(value)), None
+    if kind == "moves":
+        if not isinstance(value, list) or not value or len(value) > MAX_IDS:
+            return None, f"must be a list of 1 to {MAX_IDS} [id, x, y] moves"
+        out: dict[int, tuple[int, float, float]] = {}
+        for move in value:
+            if not isinstance(move, list) or len(move) != 3:
+                return None, "each move is [id, x, y]"
+            pk, x, y = move
+            if isinstance(pk, bool) or not isinstance(pk, int) or not 0 <= pk <= 2**53:
+                return None, "each move's id is a non-negative integer"
+            for coord in (x, y):
+                if isinstance(coord, bool) or not isinstance(coord, int | float) or not math.isfinite(coord) \
+                        or abs(coord) > MAX_COORD:
+                    return None, f"each move's x and y are finite numbers within +-{MAX_COORD:.0f}"
+            if pk in out:
+                return None, "each note moves once"
+            out[pk] = (pk, float(x), float(y))
+        return [list(m) for m in out.values()], None
     raise AssertionError(kind)  # pragma: no cover
 
 

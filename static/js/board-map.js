@@ -67,6 +67,29 @@ export function createMapView(ctx) {
 
   const labelOf = (n) => noteLabel(n, ctx.state.clusters);
 
+  // Many notes placed at once: one note.arrange op per ARRANGE_BATCH shared notes (one
+  // event each, so everyone sees the layout at once, within the op rate limit); a private
+  // note (only its author and moderators see it) moves by its own note.move.
+  const ARRANGE_BATCH = 200; // realtime.schema.MAX_IDS
+  async function sendArrangement(moves) {
+    const round = (v) => Math.round(v * 10) / 10;
+    const shared = moves.filter((m) => !(ctx.state.notes.get(m.id) || {}).private);
+    const own = moves.filter((m) => (ctx.state.notes.get(m.id) || {}).private);
+    for (const m of shared) { pendingMoves.add(m.id); cy.getElementById(`n${m.id}`).addClass("pending"); }
+    const batches = [];
+    for (let i = 0; i < shared.length; i += ARRANGE_BATCH) {
+      const chunk = shared.slice(i, i + ARRANGE_BATCH);
+      batches.push(ctx.send("note.arrange", { moves: chunk.map((m) => [m.id, round(m.x), round(m.y)]) }).then(() => {
+        for (const m of chunk) {
+          pendingMoves.delete(m.id);
+          if (cy) cy.getElementById(`n${m.id}`).removeClass("pending");
+        }
+        sync();
+      }));
+    }
+    await Promise.all([...batches, ...own.map((m) => sendMove(m.id, m.x, m.y))]);
+  }
+
   // Send a note's new position; its border is dashed until the server has it. A note
   // moved twice before the first move is sent is moved once (coalesceKey).
   function sendMove(id, x, y) {
@@ -211,8 +234,8 @@ export function createMapView(ctx) {
     $("map-hint").textContent = "";
   }
 
-  // Lay the map out by category and cluster, then move every note that changed place:
-  // one note.move each (coalesced per note, as a drag), so everyone sees the new layout.
+  // Lay the map out by category and cluster, then move every note that changed place
+  // (sendArrangement), so everyone sees the new layout.
   async function arrangeMap() {
     if (!cy) return;
     const button = $("arrange");
@@ -226,7 +249,7 @@ export function createMapView(ctx) {
       cy.batch(() => { for (const m of moves) cy.getElementById(`n${m.id}`).position({ x: m.x, y: m.y }); });
       showReadable();
       $("map-hint").textContent = fmt(t("Arranged: %s notes moved."), [moves.length]);
-      await Promise.all(moves.map((m) => sendMove(m.id, m.x, m.y)));
+      await sendArrangement(moves);
     } catch (err) {
       console.error("board map: could not arrange", err);
       $("map-hint").textContent = t("The map could not be arranged; nothing was moved.");

@@ -68,6 +68,9 @@ export class BoardState {
         if (n) for (const [k, v] of Object.entries(d)) if (k !== "id") n[k] = v;
         break;
       }
+      case "note.arrange":
+        for (const [id, x, y] of d.moves) { const n = notes.get(id); if (n) { n.x = x; n.y = y; } }
+        break;
       case "note.delete": {
         this._dropNotes(new Set([d.id, ...d.children]));
         for (const id of d.links) this.links.delete(id);

@@ -116,8 +116,10 @@ export function mountBoard(live, root, BOARD, config) {
     const names = f.people.map((p) => p.name || authorText(p)).filter(Boolean);
     let text = fmt(t("%s here now"), [f.count]);
     if (names.length) {
-      const shown = names.slice(0, 8).join(", ");
-      text = names.length > 8 ? fmt(t("%s and %s more"), [shown, names.length - 8]) : shown;
+      // " · " between people: one person's description may itself hold commas
+      // ("Tajikistan, Teacher" on a board attributed by role).
+      const shown = names.slice(0, 8).join(" · ");
+      text += `: ${names.length > 8 ? fmt(t("%s and %s more"), [shown, names.length - 8]) : shown}`;
     }
     $("presence").textContent = text;
   });

@@ -4,12 +4,14 @@ the plenary synthesis view."""
 
 from __future__ import annotations
 
+import re
 import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.contrib.sessions.backends.db import SessionStore
 from django.test import Client
+from playwright.sync_api import expect
 
 from mapping import services
 from mapping.models import Board, Note
@@ -101,6 +103,9 @@ def test_two_people_see_each_others_note_link_and_vote_within_a_second(live_url,
     page_a = _open(_participant_context(new_context, live_url, alice, **DESKTOP), url, problems)
     page_b = _open(_participant_context(new_context, live_url, bob, **DESKTOP), url, problems)
     page_b.click("#show-list")
+    # Who is here, one person after another (LIVE_TICK coalesces presence, so allow a few seconds).
+    expect(page_b.locator("#presence")).to_have_text(re.compile(r"^2 here now: (Aigerim · Bakyt|Bakyt · Aigerim)$"),
+                                                     timeout=6000)
 
     # A note made by A appears for B within one second.
     page_a.fill("#note-text", "Better use of existing resources")
@@ -350,12 +355,14 @@ def test_arrange_lays_the_map_out_by_category_without_overlaps_for_everyone(live
     page_a = _open(_participant_context(new_context, live_url, alice, **DESKTOP), url, problems)
     page_b = _open(_participant_context(new_context, live_url, bob, **DESKTOP), url, problems)
     page_a.wait_for_function("() => document.getElementById('map')._cy")
+    before = int(page_a.get_attribute("#board", "data-seq"))
     page_a.click("#arrange")
     page_a.locator("#map-hint", has_text="14").wait_for(timeout=15000)
     page_a.wait_for_function("() => !document.querySelector('#saving').textContent", timeout=10000)
 
     # B's map shows the new layout, as the server holds it, and no two notes' boxes meet.
     seq = page_a.get_attribute("#board", "data-seq")
+    assert int(seq) == before + 1  # the whole arrangement is one op, one event (note.arrange)
     page_b.wait_for_selector(f"#board[data-seq='{seq}']", timeout=5000)
     boxes = page_b.evaluate(
         "() => document.getElementById('map')._cy.nodes().map((n) => { const b = n.boundingBox();"

@@ -35,6 +35,7 @@ OP_SCENARIOS = {
     "note.add": ("p1", lambda w: {"text": "New idea", "category": w.cats[2].pk, "x": 10, "y": 20}, None),
     "note.edit": ("p1", lambda w: {"id": w.ids["n1"], "text": "Edited", "colour": "#FF0000"}, None),
     "note.move": ("p1", lambda w: {"id": w.ids["n2"], "x": 300.5, "y": -40}, None),
+    "note.arrange": ("p1", lambda w: {"moves": [[w.ids["n1"], 140, 75.5], [w.ids["n3"], -420, 375]]}, None),
     "note.delete": ("p1", lambda w: {"id": w.ids["n1"]}, None),
     "note.merge": ("fac", lambda w: {"into": w.ids["n2"], "from": w.ids["n1"], "text": "Merged"}, None),
     "note.pull": ("fac", lambda w: {"source_board": w.group_board.pk, "cluster": w.ids["gk"]}, None),

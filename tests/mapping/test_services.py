@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from live import boards as live_boards
 from live.connection import read_connection
 from mapping import selectors, services
-from mapping.models import Board, Link, Note, Vote
+from mapping.models import Board, BoardEvent, Link, Note, Vote
 
 from . import factories as f
 
@@ -211,3 +211,33 @@ def test_heads_for_many_boards_take_one_query():
         heads = live_boards.heads([b.pk for b in boards])
     assert heads == {str(boards[0].pk): 0, str(boards[1].pk): 1, str(boards[2].pk): 0}
     assert len(queries) == 1
+
+
+def test_arrange_places_many_notes_in_one_event_and_refuses_bad_moves_whole():
+    from realtime.errors import DomainError
+
+    sess = f.session()
+    board = services.create_board(session=sess, template="concept_map")
+    person = f.participant(sess.workshop)
+    actor = f.actor(person)
+    ids = [services.apply_op(board=board, actor=actor, op="note.add", op_id="", data={"text": f"n{i}"})["id"]
+           for i in range(3)]
+    secret = services.apply_op(board=board, actor=actor, op="note.add", op_id="", data={"text": "mine"})["id"]
+    Note.objects.filter(pk=secret).update(private=True)
+    head = Board.objects.get(pk=board.pk).head_seq
+    untouched = Note.objects.get(pk=ids[1]).x
+    ack = services.apply_op(board=board, actor=actor, op="note.arrange", op_id="a1",
+                            data={"moves": [[ids[2], 10, 20], [ids[0], -5.5, 7]]})
+    assert ack["seq"] == head + 1
+    xs = dict(Note.objects.filter(pk__in=ids).values_list("pk", "x"))
+    assert xs == {ids[0]: -5.5, ids[1]: untouched, ids[2]: 10.0}
+    event = BoardEvent.objects.get(board=board, seq=head + 1)
+    assert (event.op, event.data) == ("note.arrange", {"moves": [[ids[0], -5.5, 7.0], [ids[2], 10.0, 20.0]]})
+    for moves, code in [([[ids[0], 1, 1], [999999, 1, 1]], "not_found"), ([[secret, 1, 1]], "invalid"),
+                        ([[ids[0], 1, 1], [ids[0], 2, 2]], "invalid"), ([[ids[0], float("inf"), 1]], "invalid"),
+                        ([[ids[0], 1]], "invalid"), ([], "invalid"), ([[i, 0, 0] for i in range(201)], "invalid")]:
+        with pytest.raises(DomainError) as refused:
+            services.apply_op(board=board, actor=actor, op="note.arrange", op_id="", data={"moves": moves})
+        assert refused.value.code == code, moves
+    assert Note.objects.get(pk=ids[0]).x == -5.5  # nothing of a refused arrangement was applied
+    assert Board.objects.get(pk=board.pk).head_seq == head + 1

@@ -18,7 +18,8 @@ OUR_MODULES = ["errors.js", "session.js", "room.js", "console.js", "join.js", "t
 # Loads static/js/errors.js in node with a stand-in catalogue that marks every text it
 # translates, and prints what a screen would show for each code.
 SCRIPT = """
-globalThis.window = { gettext: (s) => "RU:" + s };
+globalThis.gettext = (s) => "RU:" + s;  // what /jsi18n/ defines on the page (static/js/i18n.js looks it up)
+globalThis.window = globalThis;
 const m = await import(process.argv[1]);
 const out = {};
 for (const code of process.argv[2].split(",")) out[code] = m.errorText({ code, message: "english for devs" });
