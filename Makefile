@@ -22,7 +22,12 @@ node_modules/.installed: package.json package-lock.json
 
 setup: $(VENV)/.installed node_modules/.installed
 
-run: setup
+# Hashed, gzip and brotli static files, served by WhiteNoise with DEBUG off (the default;
+# `DEBUG=1 make run` for tracebacks). Collected again only when a source changed.
+staticfiles/staticfiles.json: $(VENV)/.installed node_modules/.installed $(shell find static -type f) config/storage.py
+	DEBUG=0 $(PY) manage.py collectstatic --noinput -v0
+
+run: setup staticfiles/staticfiles.json
 	$(PY) manage.py migrate --noinput
 	SITE_URL=$${SITE_URL:-http://$(HOST):$(PORT)} $(PY) manage.py load_demo
 	$(MAKE) --no-print-directory serve

@@ -1,8 +1,10 @@
-"""Per-request middleware: the viewer's time zone; database connections closed after each request."""
+"""Per-request middleware: the viewer's time zone; database connections closed after each
+request; compression of pages and JSON."""
 
 import zoneinfo
 
 from django.db import connections
+from django.middleware.gzip import GZipMiddleware
 from django.utils import timezone
 
 
@@ -57,3 +59,38 @@ class CloseDatabaseAfterRequestMiddleware:
             for conn in connections.all(initialized_only=True):
                 if not conn.in_atomic_block:
                     conn.close()
+
+
+class CompressionMiddleware(GZipMiddleware):
+    """gzip for pages, JSON and the JavaScript catalogue; nothing else.
+
+    Streaming responses (export downloads: DOCX, XLSX and PDF are compressed already)
+    and types outside COMPRESSIBLE pass untouched, and websockets never reach Django's
+    HTTP middleware. WhiteNoise answers static files above this (precompressed at
+    collectstatic). BREACH: see docs/deployment.md ("Compression"); Django adds up to
+    100 random bytes to each gzip body, masks the CSRF token per response, and the
+    session cookie is SameSite=Lax, so a foreign page cannot replay requests with it.
+    """
+
+    COMPRESSIBLE = ("text/", "application/json", "application/javascript", "image/svg+xml")
+
+    def process_response(self, request, response):
+        if response.streaming or not response.get("Content-Type", "").startswith(self.COMPRESSIBLE):
+            return response
+        return super().process_response(request, response)
+
+
+class ImmutableNoVaryMiddleware:
+    """A response marked `Cache-Control: immutable` (the versioned JavaScript catalogue)
+    is the same for whoever asks for its URL: drop the `Vary: Cookie, Accept-Language`
+    the session and locale middleware add, so a new cookie does not make the browser fetch
+    it again. Sits just inside CompressionMiddleware, which then adds `Accept-Encoding`."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if "immutable" in response.get("Cache-Control", "") and response.has_header("Vary"):
+            del response["Vary"]
+        return response

@@ -17,17 +17,28 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
 env.read_env(BASE_DIR / ".env", overwrite=False) if (BASE_DIR / ".env").exists() else None
 
-_INSECURE_KEY = "django-insecure-embedded-default-key-change-me-in-production-0123456789"
-DEBUG = env.bool("DEBUG", default=True)
-SECRET_KEY = env.str("SECRET_KEY", default=_INSECURE_KEY)
-if not DEBUG and SECRET_KEY == _INSECURE_KEY:
-    raise environ.ImproperlyConfigured("Set SECRET_KEY when DEBUG is off.")
+# Off unless asked for (DEBUG=1): with it on, a wrong URL lists every route and an error
+# shows its traceback, so even `make run` serves friendly pages and hashed static files.
+DEBUG = env.bool("DEBUG", default=False)
 
-ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
+_LOCAL_HOSTS = ["127.0.0.1", "localhost", "testserver"]
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=_LOCAL_HOSTS)
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 # The public origin used in join links and QR codes when no request is at hand
 # (exports, management commands). Requests use their own host.
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+# Served to the public behind TLS: HTTPS redirects, secure cookies, HSTS ("Security" below).
+BEHIND_TLS = SITE_URL.startswith("https://")
+
+_INSECURE_KEY = "django-insecure-embedded-default-key-change-me-in-production-0123456789"
+SECRET_KEY = env.str("SECRET_KEY", default=_INSECURE_KEY)
+# The embedded key is public (it is in this file): fine on one's own machine, never once
+# other hosts are served. It signs sessions, i.e. every participant's identity.
+if SECRET_KEY == _INSECURE_KEY and (BEHIND_TLS or not set(ALLOWED_HOSTS) <= set(_LOCAL_HOSTS)):
+    raise environ.ImproperlyConfigured(
+        "Set SECRET_KEY: the embedded key is for this machine only (SITE_URL is https:// or ALLOWED_HOSTS "
+        "names another host)."
+    )
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -36,7 +47,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
-    "django.contrib.staticfiles",
+    "config.apps.StaticFiles",
     "channels",
     "participants",
     "workshops",
@@ -52,6 +63,9 @@ MIDDLEWARE = [
     "config.middleware.CloseDatabaseAfterRequestMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Below WhiteNoise (static files come precompressed), above everything that writes a body.
+    "config.middleware.CompressionMiddleware",
+    "config.middleware.ImmutableNoVaryMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -80,6 +94,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "django.template.context_processors.tz",
+                "config.i18n.catalogue_context",
             ],
         },
     },
@@ -169,16 +184,20 @@ TIME_ZONE = env.str("TIME_ZONE", default="Europe/Rome")
 
 # --- Static and media files ---
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
-STATICFILES_DIRS = [BASE_DIR / "static", ("vendor", BASE_DIR / "node_modules")]
+STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
+# Only the npm packages pages load (config.apps skips their unused builds); dev packages
+# (eslint, axe-core) stay out of collectstatic.
+_NPM = BASE_DIR / "node_modules"
+STATICFILES_DIRS = [BASE_DIR / "static", ("vendor/cytoscape/dist", _NPM / "cytoscape" / "dist"),
+                    ("vendor/elkjs/lib", _NPM / "elkjs" / "lib")]
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "media")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
-        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
-        if not DEBUG
-        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        # Without DEBUG: hashed, precompressed, cached for a year (`make run` and the image
+        # run collectstatic); tests/conftest.py renders tests' pages with plain names.
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage" if DEBUG else "config.storage.StaticStorage"
     },
 }
 WHITENOISE_USE_FINDERS = DEBUG
@@ -194,7 +213,7 @@ CSRF_COOKIE_SAMESITE = "Lax"
 LANGUAGE_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
-if not DEBUG:
+if BEHIND_TLS:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
     SECURE_REDIRECT_EXEMPT = [r"^healthz$"]

@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
 
-from . import views
+from . import i18n, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -13,6 +13,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
+    path("jsi18n/<str:language>/<str:version>.js", i18n.javascript_catalogue, name="javascript-catalog-versioned"),
     path("w/", include("workshops.urls")),
     path("j/", include("participants.urls")),
     path("boards/", include("mapping.urls")),

@@ -25,8 +25,12 @@ def zone_name(value: str, *, message: str) -> str:
 
 class ProfileForm(forms.Form):
     display_name = forms.CharField(label=_("Your name"), max_length=80, validators=[FORM_TEXT])
-    country = forms.ChoiceField(label=_("Country"), choices=Country.choices)
-    stakeholder = forms.ChoiceField(label=_("You are a..."), choices=Stakeholder.choices)
+    # No default: a skipped field would skew the country counts used for grouping and the
+    # report. A returning person finds their last answers filled in (views.join_link).
+    country = forms.ChoiceField(label=_("Country"), choices=[("", _("Choose…")), *Country.choices],
+                                error_messages={"required": _("Please choose your country.")})
+    stakeholder = forms.ChoiceField(label=_("You are a..."), choices=[("", _("Choose…")), *Stakeholder.choices],
+                                    error_messages={"required": _("Please choose your stakeholder group.")})
     organisation = forms.CharField(label=_("Organisation (optional)"), max_length=200, required=False)
     language = forms.ChoiceField(label=_("Preferred language"), choices=Language.choices)
     timezone_name = forms.CharField(label=_("Your time zone"), max_length=64, initial="Asia/Almaty")

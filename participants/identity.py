@@ -50,6 +50,18 @@ def participant_id_from_session(session, workshop_id: int) -> int | None:
     return (session.get(SESSION_KEY) or {}).get(str(workshop_id))
 
 
+REMEMBERED_FIELDS = ("display_name", "country", "stakeholder", "organisation")
+
+
+def remembered_profile(session) -> dict[str, str]:
+    """What the newest person this browser joined as said about themselves in any
+    workshop, to fill a new join form for someone coming back (never a default for a
+    stranger: nothing is filled in for a browser that knows nobody)."""
+    ids = (session.get(SESSION_KEY) or {}).values() if session is not None else ()
+    last = Participant.objects.filter(pk__in=list(ids)).order_by("-created_at", "-pk").first()
+    return {name: getattr(last, name) for name in REMEMBERED_FIELDS} if last else {}
+
+
 def is_facilitator_user(user) -> bool:
     if user is None or not getattr(user, "is_authenticated", False):
         return False

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from . import throttle
 from .forms import ProfileForm
-from .identity import participant_id_from_session, remember_participant
+from .identity import participant_id_from_session, remember_participant, remembered_profile
 from .models import Participant
 from .services import update_profile
 
@@ -80,7 +80,10 @@ def join_link(request: HttpRequest, token: str) -> HttpResponse:
             return render(request, "participants/join_invalid.html", status=404)
         return _enter(request, participant, session)
     # A person reading the join page in Russian most likely wants to go on in Russian.
-    form = ProfileForm(request.POST or None, initial={"language": translation.get_language()})
+    initial = {"language": translation.get_language()}
+    if known is None:  # "I am someone else" on a known browser starts blank
+        initial |= remembered_profile(request.session)
+    form = ProfileForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             participant, _attendance = services.join_session(link=link, profile=form.cleaned_data)

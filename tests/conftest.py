@@ -11,6 +11,12 @@ from django.conf import settings
 # the e2e tests run the server in a subprocess, so nothing here needs async-unsafe mode.
 ARTIFACTS = settings.BASE_DIR / "test-artifacts"
 
+# Tests render pages without collectstatic: plain static names, found by the finders, as
+# with DEBUG=1 (tests/e2e/test_budgets.py serves the hashed, compressed files).
+settings.STORAGES = {**settings.STORAGES,
+                     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+settings.WHITENOISE_USE_FINDERS = True
+
 REDIS_URL = os.environ.get("REDIS_URL", "")
 ON_POSTGRES = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
 

@@ -59,6 +59,13 @@ def main() -> int:
         status, login = fetch("/accounts/login/")
         assert status == 200, f"login page answered {status}"
         assert "csrfmiddlewaretoken" in login, "login page has no form"
+        # DEBUG is off as make run serves: hashed static files through WhiteNoise, a friendly 404.
+        css = re.search(r'href="(/static/css/app\.[0-9a-f]{12}\.css)"', home)
+        assert css, "the home page links no hashed stylesheet (collectstatic not run?)"
+        status, _css = fetch(css[1])
+        assert status == 200, f"{css[1]} answered {status}"
+        status, missing = fetch("/no/such/page/")
+        assert (status, "Page not found" in missing, "urlpatterns" in missing) == (404, True, False), status
         uuid = subprocess.check_output(
             [".venv/bin/python", "manage.py", "shell", "-c",
              "from workshops.models import Session; print(Session.objects.order_by('starts_at').first().uuid)"],
@@ -69,7 +76,7 @@ def main() -> int:
         frame = asyncio.run(open_socket(uuid))
         assert frame.get("type") in {"welcome", "error"}, frame
         print("websocket answered:", frame)
-        print("smoke: 3 passed, 0 failed")
+        print("smoke: 5 passed, 0 failed")
         return 0
     except Exception as exc:
         print("SMOKE FAILED:", exc, file=sys.stderr)

@@ -2,7 +2,7 @@
 // ERROR_CODES), in the page's language. The server's `message` is English and meant for
 // developers; people see these. A screen may pass texts for a code that say more in its
 // context: errorText(err, {conflict: "<the words for this screen>"}).
-//   import { errorText } from "./errors.js";
+//   import { errorText } from "./errors.js"   (no semicolon here: collectstatic would rewrite it)
 //   live.op(...).catch((err) => { status.textContent = errorText(err); });
 
 import { t as gettext } from "./i18n.js";

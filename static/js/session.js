@@ -2,7 +2,7 @@
 // "you were moved to group X" with the group's video link, "back to plenary".
 // Shared by the participant's room and the board page, so one tab keeps one socket:
 //   import { connectLive } from "./live.js";
-//   import { mountSessionBar } from "./session.js";
+//   import { mountSessionBar } from "./session.js"   (no semicolon: collectstatic rewrites imports)
 //   const live = connectLive(sessionUuid);
 //   mountSessionBar(live, document.getElementById("session-bar"));
 // The server pushes a new welcome by itself whenever this person's rights or place change

@@ -1,4 +1,5 @@
-"""Cookies in production (DEBUG=0): session, CSRF and language are all Secure and SameSite=Lax.
+"""Cookies in production (DEBUG=0, an https:// SITE_URL): session, CSRF and language are all
+Secure and SameSite=Lax.
 The cookie settings are read from a subprocess started as production starts, then applied here
 to the real views that set each cookie."""
 
@@ -19,7 +20,8 @@ COOKIE_SETTINGS = [f"{name}_COOKIE_{attr}" for name in ("SESSION", "CSRF", "LANG
 def _production_cookie_settings() -> dict:
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
     env.update({"DEBUG": "0", "SECRET_KEY": "x" * 20 + "a-real-production-secret-1234567890!@#",
-                "ALLOWED_HOSTS": "workshops.example.org", "DJANGO_SETTINGS_MODULE": "config.settings"})
+                "ALLOWED_HOSTS": "workshops.example.org", "SITE_URL": "https://workshops.example.org",
+                "DJANGO_SETTINGS_MODULE": "config.settings"})
     code = ("import json, django; django.setup(); from django.conf import settings as s; "
             f"print(json.dumps({{n: getattr(s, n) for n in {COOKIE_SETTINGS!r}}}))")
     out = subprocess.check_output([sys.executable, "-c", code], env=env, cwd=django_settings.BASE_DIR, text=True)

@@ -42,10 +42,16 @@ def test_with_urls_settings_use_postgres_and_redis():
     )
 
 
+def test_the_embedded_default_runs_without_debug_and_without_tls():
+    out = _settings_in_subprocess({"DEBUG": None}, "s.DEBUG, s.SECURE_SSL_REDIRECT, s.SESSION_COOKIE_SECURE, "
+                                  "s.STORAGES['staticfiles']['BACKEND']")
+    assert out == "False False False config.storage.StaticStorage"
+
+
 def test_production_settings_pass_check_deploy():
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
     env.update({"DEBUG": "0", "SECRET_KEY": "x" * 20 + "a-real-production-secret-1234567890!@#",
-                "ALLOWED_HOSTS": "workshops.example.org"})
+                "ALLOWED_HOSTS": "workshops.example.org", "SITE_URL": "https://workshops.example.org"})
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         env=env, cwd=settings.BASE_DIR, capture_output=True, text=True,
@@ -54,9 +60,11 @@ def test_production_settings_pass_check_deploy():
     assert "System check identified no issues" in result.stdout
 
 
-def test_debug_off_refuses_the_embedded_secret_key():
-    env = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY"}}
-    env["DEBUG"] = "0"
+@pytest.mark.parametrize("public", [{"SITE_URL": "https://workshops.example.org"},
+                                    {"ALLOWED_HOSTS": "workshops.example.org"}])
+def test_a_public_site_refuses_the_embedded_secret_key(public):
+    env = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG"}}
+    env.update(public)
     result = subprocess.run([sys.executable, "manage.py", "check"], env=env, cwd=settings.BASE_DIR,
                             capture_output=True, text=True)
     assert result.returncode != 0

@@ -166,3 +166,31 @@ def test_the_join_form_offers_the_language_the_page_is_read_in(client, accept_la
     link = make_link(make_session())
     response = client.get(f"/j/{link.token}/", HTTP_ACCEPT_LANGUAGE=accept_language)
     assert response.context["form"]["language"].value() == expected
+
+
+def test_country_and_stakeholder_start_unchosen_and_must_be_chosen(client):
+    link = make_link(make_session())
+    page = client.get(f"/j/{link.token}/", HTTP_ACCEPT_LANGUAGE="ru")
+    form = page.context["form"]
+    assert (form["country"].value(), form["stakeholder"].value()) == (None, None)
+    html = page.content.decode()
+    assert '<option value="" selected>Выберите…</option>' in html
+    assert html.count(" selected>") == 3  # the two empty choices and the page's language
+    response = client.post(f"/j/{link.token}/", {**PROFILE, "country": "", "stakeholder": ""})
+    assert response.context["form"].errors == {
+        "country": ["Please choose your country."], "stakeholder": ["Please choose your stakeholder group."],
+    }
+    assert Participant.objects.count() == 0
+
+
+def test_a_returning_person_finds_their_last_answers_in_another_workshop(client):
+    client.post(f"/j/{make_link(make_session()).token}/", {**PROFILE, "country": "TJ", "stakeholder": "policy_maker"})
+    other = make_link(make_session())  # another workshop: not "known" there, but remembered
+    form = client.get(f"/j/{other.token}/").context["form"]
+    assert {name: form[name].value() for name in ("display_name", "country", "stakeholder", "organisation")} == {
+        "display_name": "Aigerim", "country": "TJ", "stakeholder": "policy_maker", "organisation": "College 3"}
+    # Someone else on the same browser, in the same workshop, starts blank.
+    same = client.get(f"/j/{other.token}/").context["form"]
+    client.post(f"/j/{other.token}/", {**PROFILE, "country": "TJ"})
+    blank = client.get(f"/j/{other.token}/?new=1").context["form"]
+    assert (same["country"].value(), blank["country"].value(), blank["display_name"].value()) == ("TJ", None, None)
