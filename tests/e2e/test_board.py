@@ -82,7 +82,7 @@ def _note_id(page, text: str) -> int:
 @pytest.mark.django_db(transaction=True)
 def test_two_people_see_each_others_note_link_and_vote_within_a_second(live_url, new_context, artifacts_dir):
     def setup():
-        sess = f.session()
+        sess = f.session(f.workshop(default_author_mode="named"))  # names are what this test reads
         board = services.create_board(session=sess, template=Board.Template.CONCEPT_MAP)
         cats = list(board.categories.order_by("order"))
         alice = f.participant(sess.workshop, "Aigerim", country="KZ", stakeholder="teacher")
@@ -307,7 +307,7 @@ def test_rapporteur_pulls_a_note_from_the_group_board_into_plenary(live_url, new
     from mapping.models import Note
 
     def setup():
-        sess = f.session()
+        sess = f.session(f.workshop(default_author_mode="named"))  # the pulled copy keeps the name
         plenary = services.create_board(session=sess, template=Board.Template.CONCEPT_MAP)
         rnd, (group,) = f.breakout(sess, ["Group A"])
         [board] = services.ensure_group_boards(round=rnd)

@@ -32,7 +32,7 @@ def _watch(page, problems: list) -> None:
 def test_a_participant_follows_the_session_from_plenary_to_group_board_and_back(live_url, new_context,
                                                                                  artifacts_dir):
     def setup():
-        ws = f.workshop(title="Exploring distance and online learning in Central Asia")
+        ws = f.workshop(title="Exploring distance and online learning in Central Asia", default_author_mode="named")
         sess = f.session(ws, title="Session 1: practitioners")
         mapping_services.ensure_plenary_board(session=sess)  # as saving the session's form does
         item = AgendaItem.objects.create(session=sess, kind="group_work", order=1, planned_minutes=40,
