@@ -22,6 +22,15 @@ ON_POSTGRES = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
 
 
 @pytest.fixture
+def fac(client, db):
+    """The test client, signed in as a facilitator."""
+    from tests.workshops.factories import make_facilitator
+
+    client.force_login(make_facilitator())
+    return client
+
+
+@pytest.fixture
 def artifacts_dir():
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS

@@ -16,6 +16,7 @@ from live import services as live_services
 from mapping.models import Board, Note
 from tests.e2e.conftest import PHONE
 from tests.e2e.test_board import DESKTOP, _in_thread, _participant_context, _user_context
+from tests.e2e.test_journey import propose_and_open
 from tests.mapping import factories as f
 from workshops.models import GroupMembership
 
@@ -43,15 +44,6 @@ def _setup():
     people = [f.participant(ws, name, country=c) for name, c in
               [("Aigerim", "KZ"), ("Bakyt", "KG"), ("Farrukh", "TJ"), ("Gulnora", "UZ")]]
     return one, two, people
-
-
-def _propose_and_open(console) -> None:
-    console.select_option("#id_strategy", "random")
-    console.fill("#id_n_groups", "2")
-    console.click("text=Propose groups")
-    console.wait_for_selector("#console[data-live=online]")
-    console.click("button[data-op='groups.open']")
-    expect(console.locator(".pill.ok", has_text="Groups are running")).to_be_visible()
 
 
 def _group_of(person) -> GroupMembership:
@@ -83,7 +75,7 @@ def test_groups_a_rapporteur_a_move_a_recall_and_a_second_round_each_seen_where_
     phone.evaluate("window.__sameDocument = true")
 
     # Round one: the groups open, and the phone goes to Aigerim's group board by itself.
-    _propose_and_open(console)
+    propose_and_open(console)
     first = _group_of(aigerim)
     board_a = Board.objects.get(group=first.group)
     phone.wait_for_selector(f"#room-board[data-kind='group'][data-board='{board_a.pk}'] .board[data-ready='1']")
@@ -137,7 +129,7 @@ def test_groups_a_rapporteur_a_move_a_recall_and_a_second_round_each_seen_where_
     expect(_card(phone, "#room-board", IDEA)).to_be_visible()
 
     # Round two: new groups; last round's rapporteur pulls nothing now.
-    _propose_and_open(console)
+    propose_and_open(console)
     second = _group_of(aigerim)
     assert second.round_id != first.round_id
     board_c = Board.objects.get(group=second.group)

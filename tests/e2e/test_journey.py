@@ -44,6 +44,16 @@ def enter_room(phone) -> None:
     phone.wait_for_selector("#room[data-live=online]")
 
 
+def propose_and_open(console, groups: int = 2) -> None:
+    """On the console: propose `groups` random groups and open them."""
+    console.select_option("#id_strategy", "random")
+    console.fill("#id_n_groups", str(groups))
+    console.click("text=Propose groups")
+    console.wait_for_selector("#console[data-live=online]")
+    console.click("button[data-op='groups.open']")
+    expect(console.locator(".pill.ok", has_text="Groups are running")).to_be_visible()
+
+
 def csp_watch(page, sink):
     page.on("console", lambda msg: sink.append(msg.text) if "Content Security Policy" in msg.text else None)
 
@@ -66,12 +76,7 @@ def test_join_by_code_on_a_phone_and_follow_a_move_and_a_timer_live(live_url, ne
     csp_watch(console, violations)
     console.goto(f"{live_url}/w/s/{session.uuid}/console/")
     console.wait_for_selector("#console[data-live=online]")
-    console.select_option("#id_strategy", "random")
-    console.fill("#id_n_groups", "2")
-    console.click("text=Propose groups")
-    console.wait_for_selector("#console[data-live=online]")
-    console.click("button[data-op='groups.open']")
-    expect(console.locator(".pill.ok", has_text="Groups are running")).to_be_visible()
+    propose_and_open(console)
     console.fill("#message-text", "Rapporteurs: note three key points")
     console.click("text=Send to all groups")
     expect(console.locator(".sb-message-text")).to_have_text("Rapporteurs: note three key points")

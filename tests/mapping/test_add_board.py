@@ -6,16 +6,10 @@ import pytest
 from django.contrib.messages import get_messages
 
 from mapping.models import Board, Category
-from tests.workshops.factories import make_facilitator, make_session
+from tests.workshops.factories import make_session
 from workshops.models import SessionEvent
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def fac(client):
-    client.force_login(make_facilitator())
-    return client
 
 
 def test_a_reflection_board_is_added_listed_on_the_console_and_announced(fac):

@@ -4,17 +4,11 @@ observers are kept out of grouping, and the next round starts from the last one.
 import pytest
 
 from realtime.errors import DomainError
-from tests.workshops.factories import make_facilitator, make_link, make_participant, make_session
+from tests.workshops.factories import make_link, make_participant, make_session
 from workshops import selectors, services
 from workshops.models import GroupMembership, SessionEvent
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def fac(client):
-    client.force_login(make_facilitator())
-    return client
 
 
 def test_the_join_card_shows_the_participant_link_even_after_an_observer_link_was_made(fac):

@@ -14,12 +14,6 @@ from workshops.models import JoinLink as JoinLinkModel
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def fac(client):
-    client.force_login(make_facilitator())
-    return client
-
-
 def test_anonymous_visitors_are_sent_to_sign_in_and_participants_get_not_found(client, django_user_model):
     session = make_session()
     assert client.get("/w/")["Location"] == "/accounts/login/?next=/w/"
