@@ -4,6 +4,7 @@
 //   const map = createMapView(ctx);
 //   await map.show();      // load Cytoscape if needed, then size and frame the map
 //   map.sync();            // after every state change
+//   map.place(ids);        // after notes only moved: just their positions
 //   map.freeSpot(text, onMap)   // where a new note goes
 // "Arrange" lays the whole map out (board-arrange.js) and moves the notes for everyone.
 import { t, fmt } from "./i18n.js";
@@ -279,9 +280,27 @@ export function createMapView(ctx) {
     $("edge-tools").classList.add("hidden");
   });
 
+  // Notes that only moved (note.move, note.arrange): set their positions, nothing else;
+  // a full sync walks every note and link, which a big board pays on every drag.
+  function place(ids) {
+    if (!cy) return;
+    cy.batch(() => {
+      for (const id of ids) {
+        const n = ctx.state.notes.get(id);
+        const node = cy.getElementById(`n${id}`);
+        if (!n || node.empty() || pendingMoves.has(id) || node.grabbed()) continue;
+        const x = Number.isFinite(n.x) ? n.x : 0;
+        const y = Number.isFinite(n.y) ? n.y : 0;
+        const p = node.position();
+        if (p.x !== x || p.y !== y) node.position({ x, y });
+      }
+    });
+  }
+
   return {
     async show() { await ensure(); cy.resize(); showReadable(); },
     sync,
+    place,
     // Frame the map readably the first time it has something to show.
     frameOnce() { if (cy && !fitted) showReadable(); },
     freeSpot,

@@ -161,7 +161,16 @@ export function mountBoard(live, root, BOARD, config) {
     }));
   }
 
-  function render(s, why) {
+  // Positions change nothing in the list or the info bar: a move (one note, or a whole
+  // arrangement) only places its notes on the map.
+  const MOVES = { "note.move": (d) => [d.id], "note.arrange": (d) => d.moves.map((m) => m[0]) };
+
+  function render(s, why, frame) {
+    if (frame && MOVES[why] && frame.data) {
+      map.place(MOVES[why](frame.data));
+      root.dataset.seq = String(s.seq);
+      return;
+    }
     renderInfo();
     list.render();
     map.sync();
@@ -170,7 +179,7 @@ export function mountBoard(live, root, BOARD, config) {
     root.dataset.seq = String(s.seq);
   }
 
-  ctx.state = followBoard(live, BOARD, (s, why) => render(s, why));
+  ctx.state = followBoard(live, BOARD, (s, why, frame) => render(s, why, frame));
 
   async function showView(which) {
     view = which;
