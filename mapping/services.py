@@ -6,6 +6,7 @@ board's next seq, and publishes the event frame after commit. See docs/protocol.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -13,7 +14,8 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Q
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from participants.identity import Actor
@@ -52,6 +54,18 @@ TEMPLATE_CATEGORIES: dict[str, list[tuple[Any, str]]] = {
 }
 
 
+@functools.cache
+def _template_names() -> frozenset[str]:
+    with translation.override("en"):
+        return frozenset(str(name) for pairs in TEMPLATE_CATEGORIES.values() for name, _colour in pairs)
+
+
+def shown_category_name(name: str) -> str:
+    """A category as a reader sees it: a template's category (stored as its English
+    text) in the reader's language, a facilitator's own name as they wrote it."""
+    return gettext(name) if name in _template_names() else name
+
+
 def board_stream(board_id: int) -> str:
     return f"board.{board_id}"
 
@@ -83,7 +97,11 @@ def create_board(
         session=session, group=group, template=template, title=title, author_mode=author_mode,
         private_until_reveal=private_until_reveal,
     )
-    pairs = categories if categories is not None else [(str(n), c) for n, c in TEMPLATE_CATEGORIES[template]]
+    if categories is not None:
+        pairs = categories
+    else:  # stored in English whatever the creator's language; shown_category_name translates
+        with translation.override("en"):
+            pairs = [(str(n), c) for n, c in TEMPLATE_CATEGORIES[template]]
     Category.objects.bulk_create(
         [Category(board=board, order=i, name=name, colour=colour) for i, (name, colour) in enumerate(pairs, 1)]
     )

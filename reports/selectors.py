@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Prefetch
 
 from mapping.models import Board, Category, Cluster, Comment, Link, Note, Vote
+from mapping.services import shown_category_name
 from participants.models import Attendance, Country, Participant, Role, Stakeholder
 from workshops.models import AgendaItem, BreakoutGroup, BreakoutRound, GroupMembership, Session, Workshop
 
@@ -207,6 +208,8 @@ def workshop_data(*, workshop_id: int) -> WorkshopData:
         ),
     )
     categories = {c.pk: c for c in Category.objects.filter(board__session__workshop_id=workshop_id).order_by("pk")}
+    for category in categories.values():  # template categories in the export's language
+        category.name = shown_category_name(category.name)
     clusters = {c.pk: c for c in Cluster.objects.filter(board__session__workshop_id=workshop_id).order_by("id")}
     board_order = {b.pk: i for i, b in enumerate(boards)}
     notes = sorted(

@@ -329,9 +329,10 @@ def test_russian_report_uses_russian_plural_forms(wsc, tmp_path):
     assert [line.split(": ", 2)[2].split(" (")[0] for line in rounds] == ["2 группы", "5 групп", "1 группа"]
     assert "6 участников" in text
     assert "Не учтены как участники: 1 наблюдатель, 1 ведущий." in text
-    assert "Угрозы → Угрозы" not in text  # category names are the board's own, not translated
-    assert "Threats → Threats: 2 связи" in text
-    assert "Enablers → Obstacles: 1 связь" in text
+    # Template categories in the report's language (issue 11); a facilitator's own names as written.
+    assert "Threats → Threats" not in text
+    assert "Угрозы → Угрозы: 2 связи" in text
+    assert "Факторы успеха → Препятствия: 1 связь" in text
     for english in ("How the work was organised", "All sessions", "Links between notes", "breakout group"):
         assert english not in text
     for heading in ("### Как была организована работа", "#### Все сессии", "### Связи между заметками"):
