@@ -10,6 +10,7 @@ import zoneinfo
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 # No 0/O, 1/I/L, 2/Z, 5/S, 8/B: a code read aloud or typed on a phone survives.
@@ -159,6 +160,11 @@ class JoinLink(models.Model):
 
     def __str__(self) -> str:
         return self.code
+
+    def is_open(self, now=None) -> bool:
+        """Whether the link lets people join now: not revoked and not expired."""
+        now = now or timezone.now()
+        return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)
 
     @property
     def role_label(self) -> str:

@@ -45,9 +45,7 @@ def usable_link(*, token: str | None = None, code: str | None = None) -> JoinLin
         link = qs.filter(code=code).first()
     else:
         return None
-    if link is None or (link.expires_at is not None and link.expires_at <= timezone.now()):
-        return None
-    return link
+    return link if link is not None and link.is_open() else None
 
 
 def active_round(session: Session) -> BreakoutRound | None:
@@ -107,7 +105,7 @@ def open_join_links(session: Session) -> list[JoinLink]:
     """The session's join links that work now (not revoked, not expired), newest first."""
     now = timezone.now()
     return [link for link in session.join_links.filter(revoked_at__isnull=True).order_by("-created_at", "-id")
-            if link.expires_at is None or link.expires_at > now]
+            if link.is_open(now)]
 
 
 def roster(session: Session, *, online: set[int]) -> Roster:

@@ -167,7 +167,7 @@ def join_session(*, link: JoinLink, participant: Participant | None = None,
 
     Raises JoinRefused when the link was revoked or expired meanwhile."""
     link = JoinLink.objects.select_for_update().select_related("session__workshop").get(pk=link.pk)
-    if link.revoked_at is not None or (link.expires_at is not None and link.expires_at <= timezone.now()):
+    if not link.is_open():
         raise JoinRefused()
     session = link.session
     if participant is None:

@@ -113,9 +113,10 @@ def session_edit(request: HttpRequest, slug: str, uuid=None) -> HttpResponse:
 def session_detail(request: HttpRequest, uuid) -> HttpResponse:
     session = access_session(request, uuid)
     links = list(session.join_links.order_by("-created_at"))
+    now = timezone.now()
     for link in links:
         link.url = join_url(request, link)
-        link.usable = link.revoked_at is None and (link.expires_at is None or link.expires_at > timezone.now())
+        link.usable = link.is_open(now)
     return render(request, "workshops/session_detail.html", {
         "session": session, "workshop": session.workshop, "items": selectors.agenda_of(session),
         "item_form": AgendaItemForm(), "links": links, "link_form": JoinLinkForm(),
