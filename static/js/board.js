@@ -97,11 +97,16 @@ export function mountBoard(live, root, BOARD, config) {
   });
   // A welcome the server pushes means this person's rights changed (made rapporteur, a
   // new round): ask again from our seq, and the `caught_up` brings our rights on this
-  // board (`me.may`) as they are now.
+  // board (`me.may`) as they are now. The welcome that opens a connection needs nothing:
+  // live.js already re-subscribed every board when the socket opened.
+  let opening = live.status !== "online"; // mounted on a live socket (the room): its opening welcome is past
+  on("status", (f) => { if (f.status === "online") opening = true; });
   on("welcome", (w) => {
     const state = ctx.state;
+    const pushed = !opening;
+    opening = false;
     if (!ctx.revoked()) {
-      if (state.seq !== null) live.send({ type: "subscribe", board: BOARD, since: state.seq });
+      if (pushed && state.seq !== null) live.send({ type: "subscribe", board: BOARD, since: state.seq });
       return;
     }
     if (!(w.boards || []).some((b) => b.id === BOARD)) return;
