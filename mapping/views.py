@@ -49,20 +49,28 @@ def _optional_static(path: str) -> str:
     return static(path) if finders.find(path) else ""
 
 
-def _page_config(session: Session, boards: list[Board]) -> dict:
+def board_client_config() -> dict:
+    """What static/js/board.js mountBoard() needs wherever a board is shown (its page, the
+    participant's room): the map libraries' URLs and the labels of countries and roles."""
     return {
-        "session": str(session.uuid),
-        "boards": [b.pk for b in boards],
         "cytoscape": static("vendor/cytoscape/dist/cytoscape.esm.min.mjs"),
         # The map's "Arrange" (static/js/board-arrange.js), loaded on first use.
         "elk": static("vendor/elkjs/lib/elk-api.js"),
         "elkWorker": static("vendor/elkjs/lib/elk-worker.min.js"),
-        "live": static("js/live.js"),
-        "sessionBar": _optional_static("js/session.js"),
         "labels": {
             "countries": {k: str(v) for k, v in Country.choices},
             "stakeholders": {k: str(v) for k, v in Stakeholder.choices},
         },
+    }
+
+
+def _page_config(session: Session, boards: list[Board]) -> dict:
+    return {
+        "session": str(session.uuid),
+        "boards": [b.pk for b in boards],
+        **board_client_config(),
+        "live": static("js/live.js"),
+        "sessionBar": _optional_static("js/session.js"),
     }
 
 

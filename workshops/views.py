@@ -12,7 +12,6 @@ from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -22,8 +21,9 @@ from django.views.decorators.http import require_POST
 # read presence from it (the data app's own services and models never do).
 from live import presence
 from live import services as live_services
+from mapping.views import board_client_config
 from participants.identity import actor_for, is_facilitator_user
-from participants.models import Attendance, Country, Role, Stakeholder
+from participants.models import Attendance, Role
 from realtime.errors import DomainError
 
 from . import selectors, services
@@ -260,16 +260,7 @@ def room(request: HttpRequest, uuid) -> HttpResponse:
     rejoin = request.build_absolute_uri(reverse("participants:rejoin", args=[participant.rejoin_token]))
     # For static/js/board.js mountBoard(): the room shows the board the welcome frame
     # offers, inline, on the room's socket.
-    board_config = {
-        "cytoscape": static("vendor/cytoscape/dist/cytoscape.esm.min.mjs"),
-        # The map's "Arrange" (static/js/board-arrange.js), loaded on first use.
-        "elk": static("vendor/elkjs/lib/elk-api.js"),
-        "elkWorker": static("vendor/elkjs/lib/elk-worker.min.js"),
-        "labels": {
-            "countries": {k: str(v) for k, v in Country.choices},
-            "stakeholders": {k: str(v) for k, v in Stakeholder.choices},
-        },
-    }
+    board_config = board_client_config()
     return render(request, "workshops/room.html", {
         "session": session, "workshop": session.workshop, "participant": participant,
         "items": selectors.agenda_of(session), "rejoin_url": rejoin, "board_config": board_config,
